@@ -1,0 +1,201 @@
+// ConnectionActor, one per client socket: parses RESP from the socket, routes each request
+// (routing/), sends Route messages to NodeActors, keeps every reply's place in request order and
+// writes what is ready once per turn. Applies back-pressure: stops reading while too many
+// requests are in flight or the client is not reading its replies.
+import type net from 'node:net';
+import { match } from 'ts-pattern';
+import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/parser.js';
+import type { Router } from '../routing/router.js';
+import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
+import type { Ring } from '../ring/ring.js';
+import { ReplyQueue } from './replyqueue.js';
+import type { Actor, ActorContext, Behavior } from './runtime.js';
+import type { NodeMessage } from './node.js';
+import type { RingSnapshot } from './membership.js';
+
+export type Replied = { readonly type: 'Replied'; readonly slot: number; readonly part: number; readonly bytes: Uint8Array };
+export type RingChanged = { readonly type: 'RingChanged'; readonly snapshot: RingSnapshot };
+
+export type ConnectionMessage =
+  | { readonly type: 'Received'; readonly chunk: Buffer }
+  | Replied
+  | RingChanged
+  | { readonly type: 'Writable' }
+  | { readonly type: 'Closed' }
+  | { readonly type: 'Shutdown' };
+
+export interface ConnectionLimits {
+  readonly parser: ParserLimits;
+  /** Requests in flight before the connection stops reading (resumes at half). */
+  readonly maxInflight: number;
+  /** Unwritten reply bytes before a slow reader is disconnected (0: no limit). */
+  readonly maxOutputBuffer: number;
+  /** Idle seconds before the client is closed (0: never), as Redis's `timeout`. */
+  readonly idleTimeoutSeconds: number;
+}
+
+export interface ConnectionOptions {
+  readonly id: number;
+  readonly socket: net.Socket;
+  readonly snapshot: RingSnapshot;
+  readonly router: Router;
+  readonly hashTags: boolean;
+  readonly limits: ConnectionLimits;
+  readonly proxy: ProxyFacts;
+  /** Called once the socket is closed and the actor stopped. */
+  readonly closed: (id: number) => void;
+}
+
+export function connectionBehavior(options: ConnectionOptions): Behavior<ConnectionMessage> {
+  return { name: 'connection', create: (ctx) => new ConnectionActor(ctx, options) };
+}
+
+class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState {
+  readonly id: number;
+  name: string | null = null;
+  readonly hashTags: boolean;
+  readonly proxy: ProxyFacts;
+  readonly client: ClientState = this;
+
+  private snapshot: RingSnapshot;
+  private readonly parser: RequestParser;
+  private readonly replies = new ReplyQueue();
+  private readonly socket: net.Socket;
+  private readonly out: Uint8Array[] = [];
+  /** Stop taking requests: after QUIT, a protocol error or shutdown; the socket ends once replies are out. */
+  private closing = false;
+  private readPaused = false;
+  private writeBlocked = false;
+  private readonly createdAt = Date.now();
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.id = options.id;
+    this.hashTags = options.hashTags;
+    this.proxy = options.proxy;
+    this.snapshot = options.snapshot;
+    this.parser = new RequestParser(options.limits.parser);
+    const socket = (this.socket = options.socket);
+    const self = ctx.self;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => ctx.tell(self, { type: 'Received', chunk }));
+    socket.on('drain', () => ctx.tell(self, { type: 'Writable' }));
+    socket.on('error', () => {});
+    socket.on('close', () => ctx.tell(self, { type: 'Closed' }));
+    if (options.limits.idleTimeoutSeconds > 0) {
+      socket.setTimeout(options.limits.idleTimeoutSeconds * 1000, () => socket.destroy());
+    }
+  }
+
+  get ring(): Ring {
+    return this.snapshot.ring;
+  }
+
+  receive(msg: ConnectionMessage): void {
+    match(msg)
+      .with({ type: 'Received' }, (m) => this.received(m.chunk))
+      .with({ type: 'Replied' }, (m) => this.replies.fill(m.slot, m.part, m.bytes))
+      .with({ type: 'RingChanged' }, (m) => void (this.snapshot = m.snapshot))
+      .with({ type: 'Writable' }, () => void (this.writeBlocked = false))
+      .with({ type: 'Closed' }, () => this.ctx.runtime.stop(this.ctx.self))
+      .with({ type: 'Shutdown' }, () => void (this.closing = true))
+      .exhaustive();
+  }
+
+  /** Once per turn: write every reply that is ready, in one write, then decide about reading. */
+  flush(): void {
+    const out = this.out;
+    if (this.replies.takeReady(out) > 0 && !this.socket.destroyed) {
+      this.writeBlocked = !this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out)) || this.writeBlocked;
+      out.length = 0;
+      const limit = this.options.limits.maxOutputBuffer;
+      if (limit > 0 && this.socket.writableLength > limit) this.socket.destroy();
+    }
+    out.length = 0;
+    if (this.closing) {
+      if (this.replies.size === 0) this.socket.end();
+      return;
+    }
+    if (this.replies.size < this.options.limits.maxInflight / 2 && this.parser.buffered > 0) this.pump();
+    this.setReading(!this.writeBlocked && this.replies.size < this.options.limits.maxInflight);
+  }
+
+  stop(): void {
+    this.socket.destroy();
+    this.options.closed(this.id);
+  }
+
+  // Dispatch: how request shapes act on this connection.
+
+  reply(bytes: Uint8Array): void {
+    this.replies.fill(this.replies.open(), -1, bytes);
+  }
+
+  forward(node: number, bytes: Uint8Array): void {
+    const slot = this.replies.open();
+    this.ctx.tell(this.snapshot.nodes[node], route(this.ctx.self, slot, -1, bytes));
+  }
+
+  fragment(parts: readonly Part[], merge: Merge): void {
+    const slot = this.replies.openFragment(parts.length, merge);
+    const nodes = this.snapshot.nodes;
+    for (let i = 0; i < parts.length; i++) this.ctx.tell(nodes[parts[i].node], route(this.ctx.self, slot, i, parts[i].bytes));
+  }
+
+  // ClientState: what local commands may read and change.
+
+  closeAfterReply(): void {
+    this.closing = true;
+  }
+
+  describe(): string {
+    const age = Math.floor((Date.now() - this.createdAt) / 1000);
+    return `id=${this.id} addr=${this.socket.remoteAddress}:${this.socket.remotePort} laddr=${this.socket.localAddress}:${this.socket.localPort} name=${this.name ?? ''} age=${age} db=0`;
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.closing) return;
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      this.protocolError(error);
+      return;
+    }
+    this.pump();
+  }
+
+  /** Routes parsed requests until the input runs out or the in-flight limit is reached. */
+  private pump(): void {
+    const { parser, options } = this;
+    const max = options.limits.maxInflight;
+    try {
+      while (!this.closing && this.replies.size < max && parser.next()) options.router.route(parser, this);
+    } catch (error) {
+      this.protocolError(error);
+    }
+  }
+
+  /** Like Redis: earlier replies first, then the error, then close. */
+  private protocolError(error: unknown): void {
+    if (!(error instanceof ProtocolError)) throw error;
+    this.reply(error.reply);
+    this.closing = true;
+  }
+
+  private setReading(on: boolean): void {
+    if (on === !this.readPaused) return;
+    this.readPaused = !on;
+    if (on) this.socket.resume();
+    else this.socket.pause();
+  }
+}
+
+const route = (replyTo: number, slot: number, part: number, bytes: Uint8Array): NodeMessage => ({
+  type: 'Route',
+  replyTo,
+  slot,
+  part,
+  bytes,
+});

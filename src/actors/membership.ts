@@ -1,0 +1,86 @@
+// MembershipActor, one per proxy: owns the member list, the ring and its epoch, the NodeActor of
+// each member, and the health it hears from them; publishes every new ring as an immutable
+// snapshot to the ConnectionActors that subscribed.
+import { match } from 'ts-pattern';
+import { Ring, type Member } from '../ring/ring.js';
+import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
+import type { RingChanged } from './connection.js';
+
+export interface RingSnapshot {
+  readonly ring: Ring;
+  /** NodeActor address of ring.members[i]. */
+  readonly nodes: readonly Address[];
+}
+
+export interface NodeStatus {
+  readonly id: string;
+  readonly up: boolean;
+  readonly reason?: string;
+}
+
+export type NodeHealth = { readonly type: 'NodeHealth'; readonly node: string; readonly up: boolean; readonly reason?: string };
+
+export type MembershipMessage =
+  | { readonly type: 'Subscribe'; readonly subscriber: Address }
+  | { readonly type: 'Unsubscribe'; readonly subscriber: Address }
+  | NodeHealth
+  | { readonly type: 'GetStatus'; readonly replyTo: Address };
+
+export interface MembershipOptions {
+  readonly members: readonly Member[];
+  /** Starts the NodeActor for a member where the system places node actors. */
+  readonly spawnNode: (member: Member, membership: Address) => Address;
+  /** Hears every new snapshot first (the system hands the latest to new connections). */
+  readonly published: (snapshot: RingSnapshot) => void;
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface MembershipStatus {
+  readonly epoch: number;
+  readonly nodes: readonly NodeStatus[];
+}
+
+export function membershipBehavior(options: MembershipOptions): Behavior<MembershipMessage> {
+  return { name: 'membership', create: (ctx) => new MembershipActor(ctx, options) };
+}
+
+class MembershipActor implements Actor<MembershipMessage> {
+  private readonly subscribers = new Set<Address>();
+  private readonly health = new Map<string, NodeStatus>();
+  private snapshot: RingSnapshot;
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly options: MembershipOptions,
+  ) {
+    const ring = Ring.build(options.members, 1);
+    const nodes = ring.members.map((m) => options.spawnNode(m, ctx.self));
+    for (const m of ring.members) this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
+    this.snapshot = { ring, nodes };
+    options.published(this.snapshot);
+  }
+
+  receive(msg: MembershipMessage): void {
+    match(msg)
+      .with({ type: 'Subscribe' }, (m) => {
+        this.subscribers.add(m.subscriber);
+        this.ctx.tell(m.subscriber, changed(this.snapshot));
+      })
+      .with({ type: 'Unsubscribe' }, (m) => void this.subscribers.delete(m.subscriber))
+      .with({ type: 'NodeHealth' }, (m) => {
+        this.health.set(m.node, { id: m.node, up: m.up, reason: m.reason });
+        this.options.log?.(m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
+      })
+      .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
+      .exhaustive();
+  }
+
+  private status(): MembershipStatus {
+    return {
+      epoch: this.snapshot.ring.epoch,
+      nodes: this.snapshot.ring.members.map((m) => this.health.get(m.id) ?? { id: m.id, up: false }),
+    };
+  }
+}
+
+const changed = (snapshot: RingSnapshot): RingChanged => ({ type: 'RingChanged', snapshot });

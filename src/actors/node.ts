@@ -1,0 +1,194 @@
+// NodeActor, the "ring actor": one per Redis node. Owns the node's backend connection and the
+// ordered queue of requests in flight on it, pipelines every client's requests over it (one write
+// per turn), matches replies to requests in order and hands back the reply bytes untouched.
+import net from 'node:net';
+import { match } from 'ts-pattern';
+import { ReplyFramer, ReplyProtocolError } from '../protocol/replies.js';
+import { internalError, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
+import { Fifo } from './fifo.js';
+import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
+import type { Replied } from './connection.js';
+import type { NodeHealth } from './membership.js';
+
+export type NodeMessage =
+  | { readonly type: 'Route'; readonly replyTo: Address; readonly slot: number; readonly part: number; readonly bytes: Uint8Array }
+  | { readonly type: 'Received'; readonly generation: number; readonly chunk: Buffer }
+  | { readonly type: 'Connected'; readonly generation: number }
+  | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string }
+  | { readonly type: 'Tick' }
+  | { readonly type: 'Reconnect' };
+
+type Route = Extract<NodeMessage, { type: 'Route' }>;
+
+export interface NodeOptions {
+  readonly id: string; // host:port
+  readonly host: string;
+  readonly port: number;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectMaxDelayMs: number;
+  /** Who hears about this node going up or down (the MembershipActor). */
+  readonly health?: Address;
+}
+
+type LinkState = 'connecting' | 'up' | 'down';
+
+export function nodeBehavior(options: NodeOptions): Behavior<NodeMessage> {
+  return {
+    name: `node ${options.id}`,
+    create: (ctx) => new NodeActor(ctx, options),
+    // A crashed NodeActor's clients get an error in their request's place, never silence.
+    reject: (msg, ctx) => {
+      if (msg.type === 'Route') ctx.tell(msg.replyTo, replied(msg, internalError));
+    },
+  };
+}
+
+const replied = (route: Route, bytes: Uint8Array): Replied => ({ type: 'Replied', slot: route.slot, part: route.part, bytes });
+
+class NodeActor implements Actor<NodeMessage> {
+  private state: LinkState = 'connecting';
+  private socket: net.Socket | null = null;
+  private generation = 0;
+  private framer = new ReplyFramer();
+  private readonly pending = new Fifo<Route>();
+  private readonly sentAt = new Fifo<number>();
+  private outbox: Uint8Array[] = [];
+  private outboxBytes = 0;
+  private failures = 0;
+  private connectStarted = 0;
+  private readonly ticker: NodeJS.Timeout;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer };
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly options: NodeOptions,
+  ) {
+    this.errors = {
+      unavailable: nodeUnavailable(options.id),
+      timeout: nodeTimeout(options.id),
+      badReply: nodeProtocolError(options.id),
+    };
+    const every = Math.max(10, Math.min(250, Math.floor(options.requestTimeoutMs / 4)));
+    this.ticker = setInterval(() => ctx.tell(ctx.self, { type: 'Tick' }), every);
+    this.ticker.unref();
+    this.connect();
+  }
+
+  receive(msg: NodeMessage): void {
+    match(msg)
+      .with({ type: 'Route' }, (m) => this.route(m))
+      .with({ type: 'Received' }, (m) => m.generation === this.generation && this.received(m.chunk))
+      .with({ type: 'Connected' }, (m) => m.generation === this.generation && this.connected())
+      .with({ type: 'Disconnected' }, (m) => m.generation === this.generation && this.lost(this.errors.unavailable, m.reason))
+      .with({ type: 'Tick' }, () => this.tick())
+      .with({ type: 'Reconnect' }, () => this.connect())
+      .exhaustive();
+  }
+
+  flush(): void {
+    if (this.state !== 'up' || this.outbox.length === 0) return;
+    const out = this.outbox;
+    this.socket!.write(out.length === 1 ? out[0] : Buffer.concat(out, this.outboxBytes));
+    this.outbox = [];
+    this.outboxBytes = 0;
+  }
+
+  inflight(): Iterable<NodeMessage> {
+    return this.pending;
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.failAll(this.errors.unavailable);
+    this.generation++;
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  private route(m: Route): void {
+    if (this.state === 'down') {
+      this.ctx.tell(m.replyTo, replied(m, this.errors.unavailable));
+      return;
+    }
+    this.pending.push(m);
+    this.sentAt.push(Date.now());
+    this.outbox.push(m.bytes);
+    this.outboxBytes += m.bytes.length;
+  }
+
+  private received(chunk: Buffer): void {
+    this.framer.push(chunk);
+    try {
+      for (let reply = this.framer.next(); reply !== null; reply = this.framer.next()) {
+        const route = this.pending.shift();
+        this.sentAt.shift();
+        if (route === undefined) throw new ReplyProtocolError('a reply nobody asked for');
+        this.ctx.tell(route.replyTo, replied(route, reply));
+      }
+    } catch (error) {
+      if (!(error instanceof ReplyProtocolError)) throw error;
+      this.lost(this.errors.badReply, error.message);
+    }
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    const generation = ++this.generation;
+    const { ctx } = this;
+    this.state = 'connecting';
+    this.connectStarted = Date.now();
+    this.framer = new ReplyFramer();
+    const socket = net.connect({ host: this.options.host, port: this.options.port, noDelay: true });
+    socket.setKeepAlive(true, 300_000);
+    socket.on('connect', () => ctx.tell(ctx.self, { type: 'Connected', generation }));
+    socket.on('data', (chunk: Buffer) => ctx.tell(ctx.self, { type: 'Received', generation, chunk }));
+    socket.on('error', () => {});
+    socket.on('close', () => ctx.tell(ctx.self, { type: 'Disconnected', generation, reason: 'connection closed' }));
+    this.socket = socket;
+  }
+
+  private connected(): void {
+    this.state = 'up';
+    this.failures = 0;
+    if (this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, true));
+    this.flush();
+  }
+
+  /** The link failed: every request on it gets `error`, in order, and the node is retried later. */
+  private lost(error: Buffer, reason: string): void {
+    const wasUp = this.state === 'up';
+    this.generation++;
+    this.socket?.destroy();
+    this.socket = null;
+    this.state = 'down';
+    this.failAll(error);
+    this.failures++;
+    if (wasUp && this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, false, reason));
+    const delay = Math.min(this.options.reconnectMaxDelayMs, 50 * 2 ** Math.min(this.failures - 1, 10));
+    this.reconnectTimer = setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Reconnect' }), delay);
+    this.reconnectTimer.unref();
+  }
+
+  private failAll(error: Buffer): void {
+    for (const route of this.pending.drain()) this.ctx.tell(route.replyTo, replied(route, error));
+    this.sentAt.drain();
+    this.outbox = [];
+    this.outboxBytes = 0;
+  }
+
+  /** Replies come in order, so if the oldest request is late, the whole link is stuck. */
+  private tick(): void {
+    const now = Date.now();
+    if (this.state === 'connecting' && now - this.connectStarted > this.options.connectTimeoutMs) {
+      this.lost(this.errors.unavailable, 'connect timed out');
+      return;
+    }
+    const oldest = this.sentAt.peek();
+    if (oldest !== undefined && now - oldest > this.options.requestTimeoutMs) this.lost(this.errors.timeout, 'request timed out');
+  }
+}
+
+const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });

@@ -1,0 +1,137 @@
+// The proxy as a whole: configuration, the actor runtime, the listener, and graceful shutdown.
+// createProxy() is the embedding entry point; the CLI is a thin wrapper around it.
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { pino, type Logger } from 'pino';
+import { validateConfig } from '../config/load.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { Router } from '../routing/router.js';
+import { ActorRuntime, type Address } from './runtime.js';
+import { connectionBehavior, type ConnectionLimits } from './connection.js';
+import { membershipBehavior, type MembershipStatus, type RingSnapshot } from './membership.js';
+import { nodeBehavior, type NodeOptions } from './node.js';
+import { WorkerHost } from './placement.js';
+import type { Member } from '../ring/ring.js';
+import type { ProxyFacts } from '../routing/dispatch.js';
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export interface Proxy {
+  /** The port the proxy listens on (useful with port 0). */
+  readonly port: number;
+  readonly config: Config;
+  status(): Promise<MembershipStatus & { clients: number }>;
+  /** Stops accepting, lets in-flight requests finish (up to drainMs), then closes everything. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+export interface ProxyOptions {
+  readonly logger?: Logger;
+}
+
+export async function createProxy(input: ConfigInput | Config, options: ProxyOptions = {}): Promise<Proxy> {
+  const config = validateConfig(input);
+  const log = options.logger ?? pino({ level: config.log.level });
+  const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
+  const host = config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed')) : null;
+
+  const nodeOptions = (member: Member, health: Address): NodeOptions => {
+    const { host: h, port } = config.nodes.find((n) => `${n.host}:${n.port}` === member.id)!;
+    return { id: member.id, host: h, port, health, ...config.backend };
+  };
+  let snapshot: RingSnapshot | undefined;
+  const membership = runtime.spawn(
+    membershipBehavior({
+      members: config.nodes.map((n) => ({ id: `${n.host}:${n.port}`, weight: n.weight })),
+      spawnNode: (member, health) =>
+        host ? host.spawn('node', nodeOptions(member, health)) : runtime.spawn(nodeBehavior(nodeOptions(member, health))),
+      published: (s) => (snapshot = s),
+      log: (event, fields) => log.info(fields, event),
+    }),
+  );
+
+  const router = new Router({ prefixes: config.prefixes });
+  const limits: ConnectionLimits = {
+    parser: {
+      maxBulkLength: config.limits.maxBulkLength,
+      maxMultibulkLength: config.limits.maxMultibulkLength,
+      maxInlineLength: config.limits.maxInlineLength,
+      maxQueryBuffer: config.limits.maxQueryBuffer,
+    },
+    maxInflight: config.limits.maxInflightPerClient,
+    maxOutputBuffer: config.limits.maxOutputBuffer,
+    idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
+  };
+  const connections = new Map<number, Address>();
+  let nextClientId = 1;
+  const startedAt = Date.now();
+  let listeningPort = config.port;
+  const facts: ProxyFacts = {
+    version,
+    startedAt,
+    get port() {
+      return listeningPort;
+    },
+    connectedClients: () => connections.size,
+  };
+
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+    if (connections.size >= config.limits.maxClients) {
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const id = nextClientId++;
+    const address = runtime.spawn(
+      connectionBehavior({
+        id,
+        socket,
+        snapshot: snapshot!,
+        router,
+        hashTags: config.hashTags,
+        limits,
+        proxy: facts,
+        closed: (closedId) => {
+          connections.delete(closedId);
+          runtime.tell(membership, { type: 'Unsubscribe', subscriber: address });
+        },
+      }),
+    );
+    connections.set(id, address);
+    runtime.tell(membership, { type: 'Subscribe', subscriber: address });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  listeningPort = (server.address() as net.AddressInfo).port;
+  log.info({ port: listeningPort, bind: config.bind, nodes: config.nodes.length, nodeActors: config.nodeActors }, 'jupiter listening');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port: listeningPort,
+    config,
+    async status() {
+      const s = await runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
+      return { ...s, clients: connections.size };
+    },
+    stop(drainMs = 5000) {
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const address of connections.values()) runtime.tell(address, { type: 'Shutdown' });
+        const deadline = Date.now() + drainMs;
+        while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        for (const address of connections.values()) runtime.stop(address);
+        await closed;
+        for (const node of snapshot?.nodes ?? []) runtime.stop(node);
+        runtime.stop(membership);
+        await host?.close();
+        log.info('jupiter stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The one source of every option: its type, default and environment variable.
+import { z } from 'zod';
+
+const NODE = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})(?::(\d+(?:\.\d+)?))?$/;
+
+export const nodeSchema = z.union([
+  z
+    .string()
+    .regex(NODE, 'expected host:port or host:port:weight')
+    .transform((s) => {
+      const [, host, port, weight] = NODE.exec(s)!;
+      return { host: host.replace(/^\[|\]$/g, ''), port: Number(port), weight: weight === undefined ? 1 : Number(weight) };
+    }),
+  z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), weight: z.number().positive().max(100).default(1) }),
+]);
+
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(6380),
+    bind: z.string().default('127.0.0.1'),
+    nodes: z.array(nodeSchema).min(1, 'at least one node is required'),
+    /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */
+    nodeActors: z.enum(['main', 'worker']).default('main'),
+    /** Hash keys holding {tag} by the tag only. */
+    hashTags: z.boolean().default(true),
+    /** Trailing-argument option prefixes; an empty string switches that option off. */
+    prefixes: z
+      .object({ hash: z.string().default('hash='), index: z.string().default('index='), traceparent: z.string().default('traceparent=') })
+      .strict()
+      .default({ hash: 'hash=', index: 'index=', traceparent: 'traceparent=' }),
+    limits: z
+      .object({
+        maxBulkLength: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
+        maxMultibulkLength: z.number().int().min(1).max(2147483647).default(2147483647),
+        maxInlineLength: z.number().int().min(1024).default(64 * 1024),
+        maxQueryBuffer: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+        maxClients: z.number().int().min(1).default(10000),
+        maxInflightPerClient: z.number().int().min(1).default(10000),
+        maxOutputBuffer: z.number().int().min(0).default(256 * 1024 * 1024),
+        idleTimeoutSeconds: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .prefault({}),
+    backend: z
+      .object({
+        requestTimeoutMs: z.number().int().min(1).default(2000),
+        connectTimeoutMs: z.number().int().min(1).default(1000),
+        reconnectMaxDelayMs: z.number().int().min(10).default(2000),
+      })
+      .strict()
+      .prefault({}),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type NodeAddress = Config['nodes'][number];
+
+/** Environment variables, each mapped onto one option (applied under file values and over defaults). */
+export const environment: Record<string, (value: string) => Partial<Record<string, unknown>>> = {
+  JUPITER_PORT: (v) => ({ port: Number(v) }),
+  JUPITER_BIND: (v) => ({ bind: v }),
+  JUPITER_NODES: (v) => ({ nodes: v.split(',').map((s) => s.trim()).filter(Boolean) }),
+  JUPITER_NODE_ACTORS: (v) => ({ nodeActors: v }),
+  JUPITER_LOG_LEVEL: (v) => ({ log: { level: v } }),
+};

@@ -1,0 +1,71 @@
+// An append-only byte accumulator for data that spans socket chunks. Bytes once handed out
+// (as subarrays) are never written again: growth moves to a new block instead of compacting,
+// so queued subarrays stay valid. Growth is geometric, so a large payload costs O(n) copies.
+export class ByteAccumulator {
+  buf: Buffer = EMPTY;
+  len = 0;
+  pos = 0;
+
+  /** Adds a chunk; unread bytes are kept in front of it. Zero-copy when nothing is left over. */
+  append(chunk: Buffer): void {
+    const rest = this.len - this.pos;
+    if (rest === 0) {
+      this.buf = chunk;
+      this.len = chunk.length;
+      this.pos = 0;
+      return;
+    }
+    const needed = rest + chunk.length;
+    if (this.owned && this.len + chunk.length <= this.buf.length) {
+      chunk.copy(this.buf, this.len);
+      this.len += chunk.length;
+      return;
+    }
+    const next = Buffer.allocUnsafe(Math.max(needed * 2, 16384));
+    this.buf.copy(next, 0, this.pos, this.len);
+    chunk.copy(next, rest);
+    this.buf = next;
+    this.len = needed;
+    this.pos = 0;
+    this.ownedBuf = next;
+  }
+
+  get available(): number {
+    return this.len - this.pos;
+  }
+
+  private ownedBuf: Buffer | null = null;
+  private get owned(): boolean {
+    return this.ownedBuf === this.buf;
+  }
+}
+
+export const EMPTY = Buffer.alloc(0);
+
+/** Index of the first CR at or after `from`, or -1. */
+export function findCR(buf: Buffer, from: number, end: number): number {
+  const i = buf.indexOf(13, from);
+  return i === -1 || i >= end ? -1 : i;
+}
+
+/**
+ * Parses a decimal integer in buf[start, end): an optional '-' then digits only, as Redis's string2ll.
+ * Returns NaN for anything else, or for values beyond the safe integer range.
+ */
+export function parseInteger(buf: Uint8Array, start: number, end: number): number {
+  if (start >= end) return NaN;
+  let i = start;
+  let negative = false;
+  if (buf[i] === 45) {
+    negative = true;
+    if (++i === end) return NaN;
+  }
+  let n = 0;
+  for (; i < end; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  if (!Number.isSafeInteger(n)) return NaN;
+  return negative ? -n : n;
+}

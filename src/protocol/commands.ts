@@ -1,0 +1,79 @@
+// The command table: Redis's own command metadata (arity, flags, key positions) from
+// @ioredis/commands, looked up by the name bytes of a request with a small case cache.
+import { createRequire } from 'node:module';
+import { getKeyIndexes } from '@ioredis/commands';
+
+interface RawSpec {
+  arity: number;
+  flags: string[];
+  keyStart: number;
+  keyStop: number;
+  step: number;
+  subcommands?: Record<string, RawSpec>;
+}
+
+export interface CommandSpec {
+  /** Lower-case name; `parent|sub` for subcommands, as Redis names them in errors. */
+  readonly name: string;
+  readonly arity: number;
+  /** The only key is args[1] (GET, SET, HSET...): routed without computing key positions. */
+  readonly singleKey: boolean;
+  /** Has keys somewhere (computed with key specs, for multi-key and movable-key commands). */
+  readonly keyed: boolean;
+  readonly blocking: boolean;
+  readonly pubsub: boolean;
+  readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
+}
+
+const require = createRequire(import.meta.url);
+const table = require('@ioredis/commands/built/commands.json') as Record<string, RawSpec>;
+
+function toSpec(name: string, raw: RawSpec): CommandSpec {
+  const movable = raw.flags.includes('movablekeys');
+  const subs = raw.subcommands
+    ? new Map(Object.entries(raw.subcommands).map(([sub, s]) => [sub, toSpec(`${name}|${sub}`, s)]))
+    : null;
+  return {
+    name,
+    arity: raw.arity,
+    singleKey: !movable && raw.keyStart === 1 && raw.keyStop === 1,
+    keyed: movable || raw.keyStart > 0,
+    blocking: raw.flags.includes('blocking'),
+    pubsub: raw.flags.includes('pubsub'),
+    subcommands: subs,
+  };
+}
+
+const specs = new Map<string, CommandSpec>(Object.entries(table).map(([name, raw]) => [name, toSpec(name, raw)]));
+export const commandCount = specs.size;
+
+// Clients send names in one case or another; remembering the spellings seen avoids a
+// toLowerCase per request. Bounded, so random garbage names cannot grow it.
+const spellings = new Map<string, CommandSpec | null>();
+const MAX_SPELLINGS = 4096;
+
+export function lookupCommand(name: string): CommandSpec | undefined {
+  const hit = spellings.get(name);
+  if (hit !== undefined) return hit ?? undefined;
+  const spec = specs.get(name.toLowerCase());
+  if (spellings.size < MAX_SPELLINGS) spellings.set(name, spec ?? null);
+  return spec;
+}
+
+/** Redis arity: positive means exactly that many arguments, negative means at least -arity. */
+export function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}
+
+/**
+ * Positions (in args, where args[0] is the command name) of every key, by Redis's key specs.
+ * The slow path, for commands with several or movable keys.
+ */
+export function keyPositions(name: string, args: readonly string[]): number[] {
+  const top = name.split('|')[0];
+  try {
+    return getKeyIndexes(top, args.slice(1)).map((i) => i + 1).filter((i) => i < args.length);
+  } catch {
+    return [];
+  }
+}

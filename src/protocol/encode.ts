@@ -1,0 +1,32 @@
+// RESP2 encoders for the replies jupiter builds itself and the commands it sends on its own.
+// Strings are treated as latin1 so that bytes taken from requests round-trip unchanged.
+const CRLF = '\r\n';
+
+export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}${CRLF}`, 'latin1')];
+  for (const a of args) parts.push(bulk(a));
+  return Buffer.concat(parts);
+}
+
+export function bulk(value: string | Uint8Array | null): Buffer {
+  if (value === null) return NIL;
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+  return Buffer.concat([Buffer.from(`$${bytes.length}${CRLF}`, 'latin1'), bytes, CRLF_BYTES]);
+}
+
+export const status = (text: string): Buffer => Buffer.from(`+${text}${CRLF}`, 'latin1');
+export const integer = (n: number | bigint): Buffer => Buffer.from(`:${n}${CRLF}`, 'latin1');
+export const arrayHeader = (n: number): Buffer => Buffer.from(`*${n}${CRLF}`, 'latin1');
+
+/** An array whose elements are already encoded replies. */
+export function array(items: readonly Uint8Array[]): Buffer {
+  return Buffer.concat([arrayHeader(items.length), ...items]);
+}
+
+export const bulkArray = (values: readonly (string | Uint8Array | null)[]): Buffer => array(values.map(bulk));
+
+const CRLF_BYTES = Buffer.from(CRLF);
+export const NIL = Buffer.from(`$-1${CRLF}`);
+export const OK = status('OK');
+export const PONG = status('PONG');
+export const EMPTY_ARRAY = Buffer.from(`*0${CRLF}`);

@@ -1,0 +1,73 @@
+// Every error reply a client can meet, in one place, with Redis's wording where Redis has one.
+// Each is built as wire bytes once (constants) or on demand (formatted ones).
+
+const line = (text: string): Buffer => Buffer.from(`-${text}\r\n`, 'latin1');
+
+/** Thrown by the request parser; the connection sends `reply` and closes, as Redis does. */
+export class ProtocolError extends Error {
+  readonly reply: Buffer;
+  constructor(text: string) {
+    super(text);
+    this.name = 'ProtocolError';
+    this.reply = line(text);
+  }
+}
+
+export const protocolErrors = {
+  invalidMultibulkLength: () => new ProtocolError('ERR Protocol error: invalid multibulk length'),
+  invalidBulkLength: () => new ProtocolError('ERR Protocol error: invalid bulk length'),
+  expectedDollar: (got: number) => new ProtocolError(`ERR Protocol error: expected '$', got '${String.fromCharCode(got)}'`),
+  unbalancedQuotes: () => new ProtocolError('ERR Protocol error: unbalanced quotes in request'),
+  tooBigInline: () => new ProtocolError('ERR Protocol error: too big inline request'),
+  tooBigMbulkCount: () => new ProtocolError('ERR Protocol error: too big mbulk count string'),
+  tooBigBulkCount: () => new ProtocolError('ERR Protocol error: too big bulk count string'),
+  queryBufferLimit: () => new ProtocolError('ERR Protocol error: query buffer limit reached'),
+};
+
+/** Redis quotes at most 128 characters of arguments and turns CR/LF into spaces. */
+export function unknownCommand(name: string, args: readonly string[]): Buffer {
+  let list = '';
+  for (const a of args) {
+    if (list.length >= 128) break;
+    list += `'${a.slice(0, 128 - list.length).replace(/[\r\n]/g, ' ')}' `;
+  }
+  return line(`ERR unknown command '${name.slice(0, 128).replace(/[\r\n]/g, ' ')}', with args beginning with: ${list}`);
+}
+
+export const unknownSubcommand = (sub: string, command: string): Buffer =>
+  line(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+
+export const wrongArity = (fullName: string): Buffer => line(`ERR wrong number of arguments for '${fullName}' command`);
+
+export const crossSlot = line("CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)");
+export const syntaxError = line('ERR syntax error');
+export const notInteger = line('ERR value is not an integer or out of range');
+export const dbIndexOutOfRange = line('ERR DB index is out of range');
+export const noProto = line('NOPROTO unsupported protocol version');
+export const invalidCursor = line('ERR invalid cursor');
+export const authNotConfigured = line(
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+);
+export const internalError = line('ERR jupiter internal error, the request was not completed');
+export const shuttingDown = line('ERR jupiter is shutting down');
+
+export const nodeUnavailable = (node: string): Buffer => line(`ERR node ${node} unavailable`);
+export const nodeTimeout = (node: string): Buffer => line(`ERR node ${node} unavailable: request timed out`);
+export const nodeProtocolError = (node: string): Buffer => line(`ERR node ${node} unavailable: bad reply from node`);
+
+/** Keyless commands jupiter neither answers nor fans out: they need a node chosen with hash=. */
+export const needsHashKey = (name: string): Buffer =>
+  line(`ERR '${name}' has no key to route by; add hash=KEY to send it to one node`);
+
+/** Commands that need a connection of their own (transactions, blocking, Pub/Sub) until leasing lands. */
+export const notSupported = (name: string): Buffer => line(`ERR '${name}' is not supported by jupiter yet`);
+
+/** The error prefix of an error reply (ERR, WRONGTYPE...), for span attributes and metrics. */
+export function errorPrefix(reply: Uint8Array): string {
+  let end = 1;
+  while (end < reply.length && reply[end] !== 32 && reply[end] !== 13) end++;
+  return Buffer.from(reply.buffer, reply.byteOffset + 1, end - 1).toString('latin1');
+}
+export const badClientName = line('ERR Client names cannot contain spaces, newlines or special characters.');
+export const wrongPass = line('WRONGPASS invalid username-password pair or user is disabled.');
+export const protocolVersionInvalid = line('ERR Protocol version is not an integer or out of range');

@@ -1,0 +1,81 @@
+// Finds reply boundaries in a node's byte stream without decoding values, so each reply can be
+// handed back to its client as the exact bytes the node sent. Hand-written for the hot path;
+// resumable across chunks (nested arrays included), so a large reply is scanned once.
+import { ByteAccumulator, findCR, parseInteger } from './bytes.js';
+
+export class ReplyProtocolError extends Error {
+  constructor(detail: string) {
+    super(`bad reply from node: ${detail}`);
+    this.name = 'ReplyProtocolError';
+  }
+}
+
+export interface FramerLimits {
+  readonly maxBulkLength: number;
+  readonly maxArrayLength: number;
+}
+
+export const defaultFramerLimits: FramerLimits = { maxBulkLength: 512 * 1024 * 1024, maxArrayLength: 2147483647 };
+
+export class ReplyFramer {
+  private readonly input = new ByteAccumulator();
+  // Elements still expected at each open array level; empty between replies.
+  private readonly remaining: number[] = [];
+  private offset = 0;
+  private need = 0;
+
+  constructor(private readonly limits: FramerLimits = defaultFramerLimits) {}
+
+  push(chunk: Buffer): void {
+    this.input.append(chunk);
+  }
+
+  /** The next complete top-level reply, or null when more bytes are needed. */
+  next(): Buffer | null {
+    const input = this.input;
+    const { buf, pos, len } = input;
+    if (len - pos === 0 || len - pos < this.need) return null;
+    const remaining = this.remaining;
+    for (;;) {
+      const at = pos + this.offset;
+      if (at >= len) return this.wait(this.offset + 1);
+      const cr = findCR(buf, at + 1, len);
+      if (cr === -1 || cr + 1 >= len) return this.wait(cr === -1 ? 0 : cr + 2 - pos);
+      const type = buf[at];
+      let end = cr + 2;
+      if (type === 36) {
+        const size = parseInteger(buf, at + 1, cr);
+        if (Number.isNaN(size) || size < -1 || size > this.limits.maxBulkLength) throw new ReplyProtocolError('bulk length');
+        if (size >= 0) {
+          end += size + 2;
+          if (end > len) return this.wait(end - pos);
+        }
+      } else if (type === 42) {
+        const count = parseInteger(buf, at + 1, cr);
+        if (Number.isNaN(count) || count < -1 || count > this.limits.maxArrayLength) throw new ReplyProtocolError('array length');
+        if (count > 0) {
+          remaining.push(count);
+          this.offset = end - pos;
+          continue;
+        }
+      } else if (type !== 43 && type !== 45 && type !== 58) {
+        throw new ReplyProtocolError(`unexpected byte ${type}`);
+      }
+      this.offset = end - pos;
+      // One element done: close every array level it completes.
+      while (remaining.length > 0 && --remaining[remaining.length - 1] === 0) remaining.pop();
+      if (remaining.length === 0) {
+        const reply = buf.subarray(pos, end);
+        input.pos = end;
+        this.offset = 0;
+        this.need = 0;
+        return reply;
+      }
+    }
+  }
+
+  private wait(need: number): null {
+    this.need = need;
+    return null;
+  }
+}

@@ -1,0 +1,132 @@
+import { hashString, murmur3 } from './hash.js';
+
+export interface Member {
+  readonly id: string; // "host:port"
+  readonly weight: number;
+}
+
+// A uint32 hash range [start, end], both inclusive, that changes owner between two rings.
+export interface MovedRange {
+  readonly start: number;
+  readonly end: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+// Points per unit of weight: enough that each node's share of keys stays
+// within a few percent of its fair share, while build stays cheap.
+const VNODES = 1000;
+const MAX_HASH = 0xffffffff;
+// Lookups first jump to the points sharing the hash's top bits, then binary-search
+// only those: about 6x faster than searching all points, for 256 KiB per ring.
+const BUCKET_SHIFT = 16;
+const BUCKETS = 2 ** (32 - BUCKET_SHIFT);
+
+// An immutable snapshot of the membership, shared between actors, so nothing can change after build.
+export class Ring {
+  readonly epoch: number;
+  readonly members: readonly Member[];
+  // Sorted, distinct point hashes; a key belongs to the first point at or after its hash.
+  readonly #points: Uint32Array;
+  // #owners[i] is the index in members of the member owning #points[i].
+  readonly #owners: Uint32Array;
+  // #bucketStart[b] is the index of the first point whose top bits are >= b.
+  readonly #bucketStart: Uint32Array;
+
+  private constructor(members: readonly Member[], epoch: number, points: Uint32Array, owners: Uint32Array) {
+    this.members = members;
+    this.epoch = epoch;
+    this.#points = points;
+    this.#owners = owners;
+    this.#bucketStart = new Uint32Array(BUCKETS + 1);
+    for (let b = 0, i = 0; b <= BUCKETS; b++) {
+      while (i < points.length && points[i] >>> BUCKET_SHIFT < b) i++;
+      this.#bucketStart[b] = i;
+    }
+    Object.freeze(this);
+  }
+
+  static build(members: readonly Member[], epoch: number): Ring {
+    const sorted = validated(members);
+    const raw: { hash: number; owner: number }[] = [];
+    sorted.forEach((m, owner) => {
+      // Every member owns at least one point, however small its weight.
+      const count = Math.max(1, Math.round(m.weight * VNODES));
+      for (let i = 0; i < count; i++) raw.push({ hash: hashString(`${m.id}-${i}`), owner });
+    });
+    // Members are sorted by id, so on equal hashes the lower id wins, whatever the input order.
+    raw.sort((a, b) => a.hash - b.hash || a.owner - b.owner);
+
+    const points = new Uint32Array(raw.length);
+    const owners = new Uint32Array(raw.length);
+    let n = 0;
+    for (const p of raw) {
+      if (n > 0 && points[n - 1] === p.hash) continue;
+      points[n] = p.hash;
+      owners[n] = p.owner;
+      n++;
+    }
+    return new Ring(sorted, epoch, points.slice(0, n), owners.slice(0, n));
+  }
+
+  ownerIndex(hash: number): number {
+    const points = this.#points;
+    const bucket = hash >>> BUCKET_SHIFT;
+    // The first point at or after hash lies in its bucket or is the next bucket's first point.
+    let lo = this.#bucketStart[bucket];
+    let hi = this.#bucketStart[bucket + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (points[mid] < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    // Past the last point the ring wraps to the first.
+    return this.#owners[lo === points.length ? 0 : lo];
+  }
+
+  ownerOf(bytes: Uint8Array, start: number, end: number): number {
+    return this.ownerIndex(murmur3(bytes, start, end));
+  }
+
+  ownerOfString(key: string): number {
+    return this.ownerIndex(hashString(key));
+  }
+
+  movedRanges(next: Ring): MovedRange[] {
+    const a = this.#points;
+    const b = next.#points;
+    const ranges: { start: number; end: number; from: string; to: string }[] = [];
+    // Walk the union of both rings' points: between two consecutive ones, both owners are constant.
+    let i = 0;
+    let j = 0;
+    for (let start = 0; start <= MAX_HASH; ) {
+      const end = Math.min(i < a.length ? a[i] : MAX_HASH, j < b.length ? b[j] : MAX_HASH);
+      const from = this.members[this.#owners[i < a.length ? i : 0]].id;
+      const to = next.members[next.#owners[j < b.length ? j : 0]].id;
+      if (from !== to) {
+        const last = ranges[ranges.length - 1];
+        if (last !== undefined && last.end + 1 === start && last.from === from && last.to === to) last.end = end;
+        else ranges.push({ start, end, from, to });
+      }
+      if (i < a.length && a[i] === end) i++;
+      if (j < b.length && b[j] === end) j++;
+      start = end + 1;
+    }
+    return ranges;
+  }
+}
+
+function validated(members: readonly Member[]): readonly Member[] {
+  if (members.length === 0) throw new Error('Ring.build: the member list is empty');
+  const seen = new Set<string>();
+  for (const m of members) {
+    if (seen.has(m.id)) throw new Error(`Ring.build: duplicate member id "${m.id}"`);
+    seen.add(m.id);
+    if (!Number.isFinite(m.weight) || m.weight <= 0) {
+      throw new Error(`Ring.build: member "${m.id}" has weight ${m.weight}; it must be a finite number above 0`);
+    }
+  }
+  // Plain code-unit order, not locale order, so every process sorts identically.
+  const sorted = [...members].sort((x, y) => (x.id < y.id ? -1 : 1));
+  return Object.freeze(sorted.map((m) => Object.freeze({ id: m.id, weight: m.weight })));
+}

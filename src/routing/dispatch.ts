@@ -1,0 +1,48 @@
+// The contract between request shapes and the connection that runs them. A shape decides which
+// nodes a request goes to and how their replies become one; the connection does the sending,
+// keeps the reply's place in order, and owns the client's state.
+import type { Ring } from '../ring/ring.js';
+import type { CommandSpec } from '../protocol/commands.js';
+import type { RequestView } from './request.js';
+
+export interface Part {
+  readonly node: number;
+  readonly bytes: Uint8Array;
+}
+
+export type Merge = (replies: readonly Uint8Array[]) => Uint8Array;
+
+export interface ClientState {
+  readonly id: number;
+  name: string | null;
+  /** Closes the connection once every reply before this point (and this one) is written. */
+  closeAfterReply(): void;
+  /** `CLIENT INFO`-style line describing this client. */
+  describe(): string;
+}
+
+export interface ProxyFacts {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly port: number;
+  connectedClients(): number;
+}
+
+export interface Dispatch {
+  readonly ring: Ring;
+  readonly hashTags: boolean;
+  readonly client: ClientState;
+  readonly proxy: ProxyFacts;
+  /** Answers now with bytes jupiter built. */
+  reply(bytes: Uint8Array): void;
+  /** Sends the bytes to one node (index into ring.members); its reply goes back untouched. */
+  forward(node: number, bytes: Uint8Array): void;
+  /** Sends each part to its node and answers with merge() of their replies, in part order. */
+  fragment(parts: readonly Part[], merge: Merge): void;
+}
+
+export interface Shape {
+  /** Connection-level commands stay local even with hash= (QUIT, SELECT, CLIENT, HELLO, AUTH). */
+  readonly connectionLocal?: boolean;
+  dispatch(req: RequestView, spec: CommandSpec, d: Dispatch): void;
+}

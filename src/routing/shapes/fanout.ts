@@ -1,0 +1,31 @@
+// Keyless commands sent to every node, with one merge each: DBSIZE sums, KEYS unites,
+// FLUSHDB/FLUSHALL succeed only if every node did, RANDOMKEY picks among the nodes that had one.
+import { array, NIL } from '../../protocol/encode.js';
+import { decodeReply } from '../../protocol/decode.js';
+import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
+import type { Dispatch, Merge, Shape } from '../dispatch.js';
+
+export function toEveryNode(d: Dispatch, bytes: Uint8Array, merge: Merge): void {
+  d.fragment(
+    d.ring.members.map((_, node) => ({ node, bytes })),
+    merge,
+  );
+}
+
+const fanOut = (merge: Merge): Shape => ({
+  dispatch(req, _spec, d) {
+    toEveryNode(d, req.raw, merge);
+  },
+});
+
+export const dbsize = fanOut(sumIntegers);
+export const flush = fanOut(allOk);
+
+export const keys = fanOut((replies) => firstError(replies) ?? array(replies.flatMap((r) => arrayElements(decodeReply(r)))));
+
+export const randomkey = fanOut((replies) => {
+  const error = firstError(replies);
+  if (error) return error;
+  const found = replies.filter((r) => r[0] === 36 && r[1] !== 45);
+  return found.length > 0 ? found[Math.floor(Math.random() * found.length)] : NIL;
+});

@@ -1,0 +1,87 @@
+// Every command classified once into a request shape. Nothing outside routing/shapes knows
+// about MGET or SCAN: adding a command's special handling means adding one line here.
+import type { CommandSpec } from '../../protocol/commands.js';
+import type { RequestView } from '../request.js';
+import type { Dispatch, Shape } from '../dispatch.js';
+import { anyNode, sameNodeKeys, singleKey } from './keyed.js';
+import { mget, mset, sumKeys } from './split.js';
+import { dbsize, flush, keys, randomkey } from './fanout.js';
+import { scan } from './scan.js';
+import { info } from './info.js';
+import { auth, client, configGet, echo, hello, ping, quit, reset, select } from './local.js';
+import { needsHash, needsOwnConnection } from './refused.js';
+
+const configShape: Shape = {
+  dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
+    if (spec.name === 'config|get') return d.reply(configGet(req));
+    needsHash.dispatch(req, spec, d);
+  },
+};
+
+/** XREAD and XREADGROUP block only with the BLOCK option. */
+const streamRead: Shape = {
+  dispatch(req, spec, d) {
+    for (let i = 1; i < req.argc; i++) {
+      const a = req.argString(i).toLowerCase();
+      if (a === 'streams') break;
+      if (a === 'block') return needsOwnConnection.dispatch(req, spec, d);
+    }
+    sameNodeKeys.dispatch(req, spec, d);
+  },
+};
+
+const byName = new Map<string, Shape>([
+  ['mget', mget],
+  ['mset', mset],
+  ['del', sumKeys],
+  ['unlink', sumKeys],
+  ['exists', sumKeys],
+  ['touch', sumKeys],
+  ['dbsize', dbsize],
+  ['keys', keys],
+  ['flushdb', flush],
+  ['flushall', flush],
+  ['randomkey', randomkey],
+  ['scan', scan],
+  ['info', info],
+  ['time', anyNode],
+  ['lastsave', anyNode],
+  ['lolwut', anyNode],
+  ['command', anyNode],
+  ['ping', ping],
+  ['echo', echo],
+  ['quit', quit],
+  ['reset', reset],
+  ['select', select],
+  ['client', client],
+  ['auth', auth],
+  ['hello', hello],
+  ['config', configShape],
+  ['publish', singleKey],
+  ['xread', streamRead],
+  ['xreadgroup', streamRead],
+  ...['multi', 'exec', 'discard', 'watch', 'unwatch', 'monitor', 'sync', 'psync', 'replconf', 'wait', 'waitaof'].map(
+    (n) => [n, needsOwnConnection] as const,
+  ),
+]);
+
+const resolved = new Map<CommandSpec, Shape>();
+
+export function shapeOf(spec: CommandSpec): Shape {
+  let shape = resolved.get(spec);
+  if (shape === undefined) {
+    shape = classify(spec);
+    resolved.set(spec, shape);
+  }
+  return shape;
+}
+
+function classify(spec: CommandSpec): Shape {
+  const top = spec.name.split('|')[0];
+  const named = byName.get(top);
+  if (named) return named;
+  if (spec.blocking || spec.pubsub) return needsOwnConnection;
+  if (spec.singleKey) return singleKey;
+  if (spec.keyed) return sameNodeKeys;
+  return needsHash;
+}

@@ -1,0 +1,37 @@
+// Shapes that send the whole request to one node: by its only key (the hot path), by all of
+// its keys when they share a node (else CROSSSLOT, never a wrong answer), or to any node.
+import { crossSlot } from '../../protocol/errors.js';
+import { keyPositions } from '../../protocol/commands.js';
+import { ownerOfKey, ownerOfKeyString } from '../hashkey.js';
+import type { Shape } from '../dispatch.js';
+
+export const singleKey: Shape = {
+  dispatch(req, _spec, d) {
+    d.forward(ownerOfKey(d.ring, req.raw, req.starts[1], req.ends[1], d.hashTags), req.raw);
+  },
+};
+
+export const sameNodeKeys: Shape = {
+  dispatch(req, spec, d) {
+    const args = req.argStrings();
+    const positions = keyPositions(spec.name, args);
+    if (positions.length === 0) {
+      d.forward(randomNode(d.ring.members.length), req.raw);
+      return;
+    }
+    const node = ownerOfKeyString(d.ring, args[positions[0]], d.hashTags);
+    for (let i = 1; i < positions.length; i++) {
+      if (ownerOfKeyString(d.ring, args[positions[i]], d.hashTags) !== node) return d.reply(crossSlot);
+    }
+    d.forward(node, req.raw);
+  },
+};
+
+/** Keyless commands whose answer does not depend on the node (TIME, LASTSAVE, COMMAND). */
+export const anyNode: Shape = {
+  dispatch(req, _spec, d) {
+    d.forward(randomNode(d.ring.members.length), req.raw);
+  },
+};
+
+export const randomNode = (count: number): number => Math.floor(Math.random() * count);

@@ -1,0 +1,147 @@
+// Commands jupiter answers itself: connection state (QUIT, SELECT, CLIENT, HELLO, AUTH, RESET)
+// and the few that have no node to ask (PING, ECHO, CONFIG GET for benchmark tools).
+import { match } from 'ts-pattern';
+import { bulk, bulkArray, integer, array, OK, PONG, status, EMPTY_ARRAY } from '../../protocol/encode.js';
+import {
+  authNotConfigured,
+  dbIndexOutOfRange,
+  noProto,
+  notInteger,
+  notSupported,
+  syntaxError,
+  badClientName,
+  wrongPass,
+  protocolVersionInvalid,
+} from '../../protocol/errors.js';
+import type { Dispatch, Shape } from '../dispatch.js';
+import type { RequestView } from '../request.js';
+
+export const ping: Shape = {
+  dispatch(req, _spec, d) {
+    d.reply(req.argc === 1 ? PONG : bulk(req.argBuffer(1)));
+  },
+};
+
+export const echo: Shape = {
+  dispatch(req, _spec, d) {
+    d.reply(bulk(req.argBuffer(1)));
+  },
+};
+
+export const quit: Shape = {
+  connectionLocal: true,
+  dispatch(_req, _spec, d) {
+    d.reply(OK);
+    d.client.closeAfterReply();
+  },
+};
+
+export const reset: Shape = {
+  connectionLocal: true,
+  dispatch(_req, _spec, d) {
+    d.client.name = null;
+    d.reply(status('RESET'));
+  },
+};
+
+/** jupiter shares backend connections between clients, so only database 0 exists. */
+export const select: Shape = {
+  connectionLocal: true,
+  dispatch(req, _spec, d) {
+    const text = req.argString(1);
+    if (!/^-?[0-9]+$/.test(text)) return d.reply(notInteger);
+    d.reply(Number(text) === 0 ? OK : dbIndexOutOfRange);
+  },
+};
+
+const CLIENT_NAME = /^[!-~]*$/;
+
+function setName(d: Dispatch, name: string): boolean {
+  if (!CLIENT_NAME.test(name)) return false;
+  d.client.name = name.length > 0 ? name : null;
+  return true;
+}
+
+export const client: Shape = {
+  connectionLocal: true,
+  dispatch(req, spec, d) {
+    d.reply(
+      match(spec.name)
+        .with('client|setname', () => (setName(d, req.argString(2)) ? OK : badClientName))
+        .with('client|getname', () => bulk(d.client.name))
+        .with('client|id', () => integer(d.client.id))
+        .with('client|info', 'client|list', () => bulk(`${d.client.describe()}\n`))
+        .with('client|setinfo', () => OK)
+        .otherwise((name) => notSupported(name)),
+    );
+  },
+};
+
+export const auth: Shape = {
+  connectionLocal: true,
+  dispatch(req, _spec, d) {
+    if (req.argc === 2) return d.reply(authNotConfigured);
+    d.reply(req.argString(1) === 'default' ? OK : wrongPass);
+  },
+};
+
+function helloReply(d: Dispatch): Uint8Array {
+  return array([
+    bulk('server'),
+    bulk('redis'),
+    bulk('version'),
+    bulk(d.proxy.version),
+    bulk('proto'),
+    integer(2),
+    bulk('id'),
+    integer(d.client.id),
+    bulk('mode'),
+    bulk('standalone'),
+    bulk('role'),
+    bulk('master'),
+    bulk('modules'),
+    EMPTY_ARRAY,
+  ]);
+}
+
+/** HELLO [2 [AUTH user pass] [SETNAME name]]; RESP3 is refused so clients fall back to RESP2. */
+export const hello: Shape = {
+  connectionLocal: true,
+  dispatch(req, _spec, d) {
+    if (req.argc > 1) {
+      const version = req.argString(1);
+      if (!/^[0-9]+$/.test(version)) return d.reply(protocolVersionInvalid);
+      if (version !== '2') return d.reply(noProto);
+    }
+    for (let i = 2; i < req.argc; i++) {
+      const option = req.argString(i).toLowerCase();
+      if (option === 'auth' && i + 2 < req.argc) {
+        if (req.argString(i + 1) !== 'default') return d.reply(wrongPass);
+        i += 2;
+      } else if (option === 'setname' && i + 1 < req.argc) {
+        if (!setName(d, req.argString(i + 1))) return d.reply(badClientName);
+        i += 1;
+      } else {
+        return d.reply(syntaxError);
+      }
+    }
+    d.reply(helloReply(d));
+  },
+};
+
+// What benchmark tools and clients ask at connect time; jupiter keeps no data on disk.
+const CONFIG_VALUES: Record<string, string> = { save: '', appendonly: 'no', databases: '1' };
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+export function configGet(req: RequestView): Uint8Array {
+  const out: string[] = [];
+  for (let i = 2; i < req.argc; i++) {
+    const pattern = globToRegExp(req.argString(i));
+    for (const [k, v] of Object.entries(CONFIG_VALUES)) if (pattern.test(k) && !out.includes(k)) out.push(k, v);
+  }
+  return bulkArray(out);
+}
