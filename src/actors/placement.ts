@@ -52,32 +52,55 @@ export function deliver(runtime: ActorRuntime, batch: readonly (readonly [Addres
   runtime.drain();
 }
 
-/** The main thread's side of one worker thread that hosts actors. */
+/** The main thread's side of one worker thread that hosts actors; restarts it if it dies. */
 export class WorkerHost {
-  private readonly worker: Worker;
+  private worker: Worker;
   private readonly link: BatchingLink;
+  private readonly spawned: ToWorker[] = [];
+  private closing = false;
 
   constructor(
     private readonly runtime: ActorRuntime,
-    onError: (error: Error) => void,
+    private readonly onError: (error: Error) => void,
   ) {
-    const here = new URL(import.meta.url);
-    const entry = new URL(`./worker${here.pathname.endsWith('.ts') ? '.ts' : '.js'}`, here);
-    this.worker = new Worker(entry);
-    this.worker.unref();
     this.link = new BatchingLink((batch) => this.worker.postMessage({ op: 'tell', batch } satisfies ToWorker));
-    this.worker.on('message', (m: FromWorker) => deliver(runtime, m.batch));
-    this.worker.on('error', onError);
+    this.worker = this.start();
   }
 
   spawn<K extends keyof Placeable>(kind: K, options: Placeable[K]): Address {
     const address = this.runtime.allocate();
-    this.worker.postMessage({ op: 'spawn', address, kind, options } satisfies ToWorker);
+    const msg: ToWorker = { op: 'spawn', address, kind, options };
+    this.spawned.push(msg);
+    this.worker.postMessage(msg);
     this.runtime.link(address, this.link);
     return address;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.worker.terminate();
   }
+
+  private start(): Worker {
+    const worker = workerThread();
+    worker.unref();
+    worker.on('message', (m: FromWorker) => deliver(this.runtime, m.batch));
+    worker.on('error', this.onError);
+    // Requests that were inside a dead worker are lost; the actors are started again so new ones are served.
+    worker.on('exit', () => {
+      if (this.closing) return;
+      this.worker = this.start();
+      for (const msg of this.spawned) this.worker.postMessage(msg);
+    });
+    return worker;
+  }
+}
+
+/** From source (tests run TypeScript through tsx) the worker must register tsx itself. */
+function workerThread(): Worker {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
+  const entry = new URL('./worker.ts', here).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true });
 }
