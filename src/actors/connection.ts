@@ -9,11 +9,12 @@ import type { Router } from '../routing/router.js';
 import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
+import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import type { Actor, ActorContext, Behavior } from './runtime.js';
 import type { NodeMessage } from './node.js';
 import type { RingSnapshot } from './membership.js';
 
-export type Replied = { readonly type: 'Replied'; readonly slot: number; readonly part: number; readonly bytes: Uint8Array };
+export type Replied = { readonly type: 'Replied'; readonly batch: ReplyBatch };
 export type RingChanged = { readonly type: 'RingChanged'; readonly snapshot: RingSnapshot };
 
 export type ConnectionMessage =
@@ -62,6 +63,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
   private readonly out: Uint8Array[] = [];
+  /** Requests routed this turn, per node index, sent as one Route message per node. */
+  private routes: (RequestBatch | undefined)[] = [];
   /** Stop taking requests: after QUIT, a protocol error or shutdown; the socket ends once replies are out. */
   private closing = false;
   private readPaused = false;
@@ -96,7 +99,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   receive(msg: ConnectionMessage): void {
     match(msg)
       .with({ type: 'Received' }, (m) => this.received(m.chunk))
-      .with({ type: 'Replied' }, (m) => this.replies.fill(m.slot, m.part, m.bytes))
+      .with({ type: 'Replied' }, (m) => this.replied(m.batch))
       .with({ type: 'RingChanged' }, (m) => void (this.snapshot = m.snapshot))
       .with({ type: 'Writable' }, () => void (this.writeBlocked = false))
       .with({ type: 'Closed' }, () => this.ctx.runtime.stop(this.ctx.self))
@@ -134,14 +137,34 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   forward(node: number, bytes: Uint8Array): void {
-    const slot = this.replies.open();
-    this.ctx.tell(this.snapshot.nodes[node], route(this.ctx.self, slot, -1, bytes));
+    this.enqueue(node, this.replies.open(), -1, bytes);
   }
 
   fragment(parts: readonly Part[], merge: Merge): void {
     const slot = this.replies.openFragment(parts.length, merge);
+    for (let i = 0; i < parts.length; i++) this.enqueue(parts[i].node, slot, i, parts[i].bytes);
+  }
+
+  private enqueue(node: number, slot: number, part: number, bytes: Uint8Array): void {
+    let batch = this.routes[node];
+    if (batch === undefined) this.routes[node] = batch = newBatch();
+    batch.slots.push(slot);
+    batch.parts.push(part);
+    batch.bytes.push(bytes);
+  }
+
+  private sendRoutes(): void {
+    const { routes } = this;
     const nodes = this.snapshot.nodes;
-    for (let i = 0; i < parts.length; i++) this.ctx.tell(nodes[parts[i].node], route(this.ctx.self, slot, i, parts[i].bytes));
+    for (let node = 0; node < routes.length; node++) {
+      const batch = routes[node];
+      if (batch !== undefined) this.ctx.tell(nodes[node], { type: 'Route', replyTo: this.ctx.self, batch } satisfies NodeMessage);
+    }
+    this.routes = [];
+  }
+
+  private replied({ slots, parts, bytes }: ReplyBatch): void {
+    for (let i = 0; i < slots.length; i++) this.replies.fill(slots[i], parts[i], bytes[i]);
   }
 
   // ClientState: what local commands may read and change.
@@ -175,6 +198,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     } catch (error) {
       this.protocolError(error);
     }
+    this.sendRoutes();
   }
 
   /** Like Redis: earlier replies first, then the error, then close. */
@@ -191,11 +215,3 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     else this.socket.pause();
   }
 }
-
-const route = (replyTo: number, slot: number, part: number, bytes: Uint8Array): NodeMessage => ({
-  type: 'Route',
-  replyTo,
-  slot,
-  part,
-  bytes,
-});

@@ -8,10 +8,11 @@ import { internalError, nodeProtocolError, nodeTimeout, nodeUnavailable } from '
 import { Fifo } from './fifo.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
 import type { Replied } from './connection.js';
+import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import type { NodeHealth } from './membership.js';
 
 export type NodeMessage =
-  | { readonly type: 'Route'; readonly replyTo: Address; readonly slot: number; readonly part: number; readonly bytes: Uint8Array }
+  | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch }
   | { readonly type: 'Received'; readonly generation: number; readonly chunk: Buffer }
   | { readonly type: 'Connected'; readonly generation: number }
   | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string }
@@ -19,6 +20,14 @@ export type NodeMessage =
   | { readonly type: 'Reconnect' };
 
 type Route = Extract<NodeMessage, { type: 'Route' }>;
+
+/** One request in flight: where its reply goes, and when it was queued. */
+interface Pending {
+  readonly replyTo: Address;
+  readonly slot: number;
+  readonly part: number;
+  readonly at: number;
+}
 
 export interface NodeOptions {
   readonly id: string; // host:port
@@ -39,20 +48,23 @@ export function nodeBehavior(options: NodeOptions): Behavior<NodeMessage> {
     create: (ctx) => new NodeActor(ctx, options),
     // A crashed NodeActor's clients get an error in their request's place, never silence.
     reject: (msg, ctx) => {
-      if (msg.type === 'Route') ctx.tell(msg.replyTo, replied(msg, internalError));
+      if (msg.type !== 'Route') return;
+      const { slots, parts } = msg.batch;
+      ctx.tell(msg.replyTo, replied({ slots, parts, bytes: slots.map(() => internalError) }));
     },
   };
 }
 
-const replied = (route: Route, bytes: Uint8Array): Replied => ({ type: 'Replied', slot: route.slot, part: route.part, bytes });
+const replied = (batch: ReplyBatch): Replied => ({ type: 'Replied', batch });
 
 class NodeActor implements Actor<NodeMessage> {
   private state: LinkState = 'connecting';
   private socket: net.Socket | null = null;
   private generation = 0;
   private framer = new ReplyFramer();
-  private readonly pending = new Fifo<Route>();
-  private readonly sentAt = new Fifo<number>();
+  private readonly pending = new Fifo<Pending>();
+  // Replies gathered for each connection while one chunk is framed, sent as one message each.
+  private readonly outgoing = new Map<Address, ReplyBatch>();
   private outbox: Uint8Array[] = [];
   private outboxBytes = 0;
   private failures = 0;
@@ -95,8 +107,11 @@ class NodeActor implements Actor<NodeMessage> {
     this.outboxBytes = 0;
   }
 
-  inflight(): Iterable<NodeMessage> {
-    return this.pending;
+  /** What a crash must answer: the pending requests, regrouped as the Route messages they came in. */
+  *inflight(): Iterable<NodeMessage> {
+    for (const p of this.pending) {
+      yield { type: 'Route', replyTo: p.replyTo, batch: { slots: [p.slot], parts: [p.part], bytes: [] } };
+    }
   }
 
   stop(): void {
@@ -108,30 +123,51 @@ class NodeActor implements Actor<NodeMessage> {
     this.socket = null;
   }
 
-  private route(m: Route): void {
+  private route({ replyTo, batch }: Route): void {
+    const { slots, parts, bytes } = batch;
     if (this.state === 'down') {
-      this.ctx.tell(m.replyTo, replied(m, this.errors.unavailable));
+      const error = this.errors.unavailable;
+      this.ctx.tell(replyTo, replied({ slots, parts, bytes: slots.map(() => error) }));
       return;
     }
-    this.pending.push(m);
-    this.sentAt.push(Date.now());
-    this.outbox.push(m.bytes);
-    this.outboxBytes += m.bytes.length;
+    const at = Date.now();
+    for (let i = 0; i < slots.length; i++) {
+      this.pending.push({ replyTo, slot: slots[i], part: parts[i], at });
+      this.outbox.push(bytes[i]);
+      this.outboxBytes += bytes[i].length;
+    }
+  }
+
+  private answer(p: Pending, bytes: Uint8Array): void {
+    let batch = this.outgoing.get(p.replyTo);
+    if (batch === undefined) {
+      batch = newBatch();
+      this.outgoing.set(p.replyTo, batch);
+    }
+    batch.slots.push(p.slot);
+    batch.parts.push(p.part);
+    batch.bytes.push(bytes);
+  }
+
+  private sendAnswers(): void {
+    for (const [to, batch] of this.outgoing) this.ctx.tell(to, replied(batch));
+    this.outgoing.clear();
   }
 
   private received(chunk: Buffer): void {
     this.framer.push(chunk);
     try {
       for (let reply = this.framer.next(); reply !== null; reply = this.framer.next()) {
-        const route = this.pending.shift();
-        this.sentAt.shift();
-        if (route === undefined) throw new ReplyProtocolError('a reply nobody asked for');
-        this.ctx.tell(route.replyTo, replied(route, reply));
+        const p = this.pending.shift();
+        if (p === undefined) throw new ReplyProtocolError('a reply nobody asked for');
+        this.answer(p, reply);
       }
     } catch (error) {
       if (!(error instanceof ReplyProtocolError)) throw error;
+      this.sendAnswers();
       this.lost(this.errors.badReply, error.message);
     }
+    this.sendAnswers();
   }
 
   private connect(): void {
@@ -173,8 +209,8 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private failAll(error: Buffer): void {
-    for (const route of this.pending.drain()) this.ctx.tell(route.replyTo, replied(route, error));
-    this.sentAt.drain();
+    for (const p of this.pending.drain()) this.answer(p, error);
+    this.sendAnswers();
     this.outbox = [];
     this.outboxBytes = 0;
   }
@@ -186,8 +222,8 @@ class NodeActor implements Actor<NodeMessage> {
       this.lost(this.errors.unavailable, 'connect timed out');
       return;
     }
-    const oldest = this.sentAt.peek();
-    if (oldest !== undefined && now - oldest > this.options.requestTimeoutMs) this.lost(this.errors.timeout, 'request timed out');
+    const oldest = this.pending.peek();
+    if (oldest !== undefined && now - oldest.at > this.options.requestTimeoutMs) this.lost(this.errors.timeout, 'request timed out');
   }
 }
 

@@ -17,15 +17,14 @@ export type ToWorker =
 export type FromWorker = { readonly op: 'tell'; readonly batch: readonly (readonly [Address, unknown])[] };
 
 /**
- * Byte payloads travel in a field named `bytes`. A view into a larger buffer would be cloned
- * whole, so it is copied down to its own bytes first.
+ * Byte payloads travel in `batch.bytes`. A view into a larger buffer would be cloned whole,
+ * so each is copied down to its own bytes first.
  */
 function portable(msg: unknown): unknown {
-  const bytes = (msg as { bytes?: unknown }).bytes;
-  if (bytes instanceof Uint8Array && bytes.byteLength !== bytes.buffer.byteLength) {
-    return { ...(msg as object), bytes: Uint8Array.prototype.slice.call(bytes) };
-  }
-  return msg;
+  const batch = (msg as { batch?: { bytes?: unknown } }).batch;
+  if (batch === undefined || !Array.isArray(batch.bytes)) return msg;
+  const bytes = (batch.bytes as Uint8Array[]).map((b) => (b.byteLength === b.buffer.byteLength ? b : Uint8Array.prototype.slice.call(b)));
+  return { ...(msg as object), batch: { ...batch, bytes } };
 }
 
 /** Collects tells for another thread and posts them once per turn. */

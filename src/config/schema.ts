@@ -3,22 +3,45 @@ import { z } from 'zod';
 
 const NODE = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})(?::(\d+(?:\.\d+)?))?$/;
 
-export const nodeSchema = z.union([
-  z
-    .string()
-    .regex(NODE, 'expected host:port or host:port:weight')
-    .transform((s) => {
-      const [, host, port, weight] = NODE.exec(s)!;
-      return { host: host.replace(/^\[|\]$/g, ''), port: Number(port), weight: weight === undefined ? 1 : Number(weight) };
-    }),
-  z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), weight: z.number().positive().max(100).default(1) }),
-]);
+const node = {
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  weight: z.number().positive().max(100),
+};
+
+// The string form is parsed into the object form and then checked by the same rules.
+export const nodeSchema = z.union(
+  [
+    z
+      .string()
+      .regex(NODE, 'expected host:port or host:port:weight')
+      .transform((s) => {
+        const [, host, port, weight] = NODE.exec(s)!;
+        return { host: host.replace(/^\[|\]$/g, ''), port: Number(port), weight: weight === undefined ? 1 : Number(weight) };
+      })
+      .pipe(z.object(node)),
+    z.object({ ...node, weight: node.weight.default(1) }),
+  ],
+  { error: 'expected "host:port", "host:port:weight" or {host, port, weight}' },
+);
 
 export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(6380),
     bind: z.string().default('127.0.0.1'),
-    nodes: z.array(nodeSchema).min(1, 'at least one node is required'),
+    nodes: z
+      .array(nodeSchema, {
+        error: (issue) => (issue.input === undefined ? 'required; list the Redis nodes as host:port (--nodes, JUPITER_NODES, or nodes: in the config file)' : undefined),
+      })
+      .min(1, 'at least one node is required')
+      .superRefine((nodes, ctx) => {
+        const seen = new Set<string>();
+        nodes.forEach((n, i) => {
+          const id = `${n.host}:${n.port}`;
+          if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is listed more than once` });
+          seen.add(id);
+        });
+      }),
     /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */
     nodeActors: z.enum(['main', 'worker']).default('main'),
     /** Hash keys holding {tag} by the tag only. */
@@ -57,11 +80,21 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type NodeAddress = Config['nodes'][number];
 
+export interface EnvironmentOption {
+  /** The option's path in the configuration, dot-separated. */
+  readonly option: string;
+  readonly parse: (value: string) => unknown;
+}
+
+// A number when the text is one; otherwise the text itself, so validation names what was given.
+export const numberOrText = (v: string): number | string => (/^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
+export const commaList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
 /** Environment variables, each mapped onto one option (applied under file values and over defaults). */
-export const environment: Record<string, (value: string) => Partial<Record<string, unknown>>> = {
-  JUPITER_PORT: (v) => ({ port: Number(v) }),
-  JUPITER_BIND: (v) => ({ bind: v }),
-  JUPITER_NODES: (v) => ({ nodes: v.split(',').map((s) => s.trim()).filter(Boolean) }),
-  JUPITER_NODE_ACTORS: (v) => ({ nodeActors: v }),
-  JUPITER_LOG_LEVEL: (v) => ({ log: { level: v } }),
+export const environment: Record<string, EnvironmentOption> = {
+  JUPITER_PORT: { option: 'port', parse: numberOrText },
+  JUPITER_BIND: { option: 'bind', parse: (v) => v },
+  JUPITER_NODES: { option: 'nodes', parse: commaList },
+  JUPITER_NODE_ACTORS: { option: 'nodeActors', parse: (v) => v },
+  JUPITER_LOG_LEVEL: { option: 'log.level', parse: (v) => v },
 };

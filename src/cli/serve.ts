@@ -1,0 +1,58 @@
+// `jupiter serve`: load the configuration, run the proxy, and drain it on SIGINT/SIGTERM.
+import { pino } from 'pino';
+import { createProxy } from '../actors/system.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { exitOnSignals, listenFailure } from './signals.js';
+
+/** The serve flags as commander parsed them; each is optional and overrides the file and environment. */
+export interface ServeFlags {
+  readonly config?: string;
+  readonly port?: number | string;
+  readonly bind?: string;
+  readonly nodes?: string[];
+  readonly nodeActors?: string;
+  readonly logLevel?: string;
+}
+
+// How long in-flight requests may take to finish after a shutdown signal.
+const DRAIN_MS = 5000;
+
+const say = (line: string): void => void process.stderr.write(`jupiter: ${line}\n`);
+
+export async function serve(flags: ServeFlags): Promise<void> {
+  const config = configFrom(flags);
+  const log = pino({ name: 'jupiter', level: config.log.level });
+  let proxy;
+  try {
+    proxy = await createProxy(config, { logger: log });
+  } catch (error) {
+    say(listenFailure(error, config.bind, config.port) ?? (error as Error).message);
+    process.exit(1);
+  }
+  exitOnSignals(
+    ['SIGINT', 'SIGTERM'],
+    async (signal) => {
+      log.info({ signal, drainMs: DRAIN_MS }, 'shutting down');
+      await proxy.stop(DRAIN_MS);
+    },
+    { graceMs: DRAIN_MS + 5000, say },
+  );
+}
+
+function configFrom(flags: ServeFlags): Config {
+  const options: Record<string, unknown> = {
+    port: flags.port,
+    bind: flags.bind,
+    nodes: flags.nodes,
+    nodeActors: flags.nodeActors,
+    log: flags.logLevel === undefined ? undefined : { level: flags.logLevel },
+  };
+  try {
+    return loadConfig({ file: flags.config, flags: options as Partial<ConfigInput>, env: process.env });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`jupiter: invalid configuration\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
+    process.exit(2);
+  }
+}
