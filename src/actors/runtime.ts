@@ -198,6 +198,7 @@ export class ActorRuntime implements Runtime {
       actor.flush?.();
     } catch (error) {
       this.crash(cell, actor, batch[i], batch.slice(i + 1), error);
+      if (cell.stopped) this.finish(cell);
       return;
     } finally {
       this.current = null;

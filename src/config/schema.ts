@@ -1,6 +1,9 @@
 // The one source of every option: its type, default and environment variable.
 import { z } from 'zod';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const NODE_ACTOR_PLACEMENTS = ['main', 'worker'] as const;
+
 const NODE = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})(?::(\d+(?:\.\d+)?))?$/;
 
 const node = {
@@ -43,7 +46,7 @@ export const configSchema = z
         });
       }),
     /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */
-    nodeActors: z.enum(['main', 'worker']).default('main'),
+    nodeActors: z.enum(NODE_ACTOR_PLACEMENTS).default('main'),
     /** Hash keys holding {tag} by the tag only. */
     hashTags: z.boolean().default(true),
     /** Trailing-argument option prefixes; an empty string switches that option off. */
@@ -72,7 +75,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
   })
   .strict();
 

@@ -49,8 +49,8 @@ export function findCR(buf: Buffer, from: number, end: number): number {
 }
 
 /**
- * Parses a decimal integer in buf[start, end): an optional '-' then digits only, as Redis's string2ll.
- * Returns NaN for anything else, or for values beyond the safe integer range.
+ * Parses a decimal integer in buf[start, end) as Redis's string2ll does: an optional '-' then digits,
+ * no leading zeros, no "-0". Returns NaN for anything else, or beyond the safe integer range.
  */
 export function parseInteger(buf: Uint8Array, start: number, end: number): number {
   if (start >= end) return NaN;
@@ -60,6 +60,7 @@ export function parseInteger(buf: Uint8Array, start: number, end: number): numbe
     negative = true;
     if (++i === end) return NaN;
   }
+  if (buf[i] === 48 && (i + 1 < end || negative)) return NaN;
   let n = 0;
   for (; i < end; i++) {
     const d = buf[i] - 48;

@@ -6,10 +6,11 @@ const line = (text: string): Buffer => Buffer.from(`-${text}\r\n`, 'latin1');
 /** Thrown by the request parser; the connection sends `reply` and closes, as Redis does. */
 export class ProtocolError extends Error {
   readonly reply: Buffer;
-  constructor(text: string) {
+  /** silent: close without a reply, as Redis does when a client overflows its query buffer. */
+  constructor(text: string, silent = false) {
     super(text);
     this.name = 'ProtocolError';
-    this.reply = line(text);
+    this.reply = silent ? Buffer.alloc(0) : line(text);
   }
 }
 
@@ -21,7 +22,7 @@ export const protocolErrors = {
   tooBigInline: () => new ProtocolError('ERR Protocol error: too big inline request'),
   tooBigMbulkCount: () => new ProtocolError('ERR Protocol error: too big mbulk count string'),
   tooBigBulkCount: () => new ProtocolError('ERR Protocol error: too big bulk count string'),
-  queryBufferLimit: () => new ProtocolError('ERR Protocol error: query buffer limit reached'),
+  queryBufferLimit: () => new ProtocolError('client reached the query buffer limit', true),
 };
 
 /** Redis quotes at most 128 characters of arguments and turns CR/LF into spaces. */

@@ -3,6 +3,8 @@
 // must be followed by a space or the end. Returns null for unbalanced quotes.
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
 const isSpace = (c: string): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\v' || c === '\f';
+// An unquoted word ends only at these (a narrower set than the spaces skipped between words).
+const endsWord = (c: string): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\0';
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
 
 export function splitInline(line: string): string[] | null {
@@ -43,7 +45,7 @@ export function splitInline(line: string): string[] | null {
         } else {
           current += c;
         }
-      } else if (i >= n || isSpace(c)) {
+      } else if (i >= n || endsWord(c)) {
         break;
       } else if (c === '"' || c === "'") {
         quote = c;

@@ -3,6 +3,10 @@
 // resumable across chunks (nested arrays included), so a large reply is scanned once.
 import { ByteAccumulator, findCR, parseInteger } from './bytes.js';
 
+// Status, error and length lines from a healthy node are short; a node sending a line without
+// end is broken, and must not make the proxy buffer without bound.
+const MAX_LINE = 64 * 1024;
+
 export class ReplyProtocolError extends Error {
   constructor(detail: string) {
     super(`bad reply from node: ${detail}`);
@@ -40,6 +44,7 @@ export class ReplyFramer {
       const at = pos + this.offset;
       if (at >= len) return this.wait(this.offset + 1);
       const cr = findCR(buf, at + 1, len);
+      if (cr === -1 && len - at > MAX_LINE) throw new ReplyProtocolError('reply line too long');
       if (cr === -1 || cr + 1 >= len) return this.wait(cr === -1 ? 0 : cr + 2 - pos);
       const type = buf[at];
       let end = cr + 2;

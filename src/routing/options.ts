@@ -44,9 +44,9 @@ export function stripOptions(req: RequestView, prefixes: OptionPrefixes): Routin
     } else if (prefixes.traceparent && found.traceparent === undefined && last.startsWith(prefixes.traceparent)) {
       found.traceparent = last.slice(prefixes.traceparent.length);
     } else if (prefixes.index && found.index === undefined && last.startsWith(prefixes.index)) {
-      const n = Number(last.slice(prefixes.index.length));
-      if (!Number.isInteger(n)) break;
-      found.index = n;
+      const digits = last.slice(prefixes.index.length);
+      if (!/^[0-9]+$/.test(digits)) break;
+      found.index = Number(digits);
     } else {
       break;
     }

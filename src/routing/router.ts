@@ -50,7 +50,8 @@ export class Router {
     const spec = lookupCommand(name);
     if (spec === undefined) {
       const args: string[] = [];
-      for (let i = 1; i < req.argc && i <= 16; i++) args.push(req.argString(i));
+      // Redis quotes arguments until the list reaches 128 characters; each takes at least 3.
+      for (let i = 1; i < req.argc && i <= 43; i++) args.push(req.argString(i));
       d.reply(unknownCommand(name, args));
       return undefined;
     }

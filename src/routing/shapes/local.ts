@@ -12,12 +12,14 @@ import {
   badClientName,
   wrongPass,
   protocolVersionInvalid,
+  wrongArity,
 } from '../../protocol/errors.js';
 import type { Dispatch, Shape } from '../dispatch.js';
 import type { RequestView } from '../request.js';
 
 export const ping: Shape = {
-  dispatch(req, _spec, d) {
+  dispatch(req, spec, d) {
+    if (req.argc > 2) return d.reply(wrongArity(spec.name));
     d.reply(req.argc === 1 ? PONG : bulk(req.argBuffer(1)));
   },
 };

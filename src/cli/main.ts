@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The jupiter command: commander wiring only; each command's work lives in its own module.
+import { createRequire } from 'node:module';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { commaList, configSchema, LOG_LEVELS, NODE_ACTOR_PLACEMENTS, numberOrText } from '../config/schema.js';
+import { demo } from './demo.js';
+import { serve } from './serve.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+// Shown in the help; they come from the schema, the one source of every option's default.
+const defaults = configSchema.parse({ nodes: ['placeholder:1'] });
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port number (0-65535).');
+  return port;
+}
+
+const program = new Command()
+  .name('jupiter')
+  .description('A Redis proxy: one address in front of many Redis nodes, keys spread by consistent hashing.')
+  .version(version)
+  .showHelpAfterError("(run with --help for usage)")
+  // A usage mistake exits 2, like a configuration mistake; help and --version exit 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .addHelpText(
+    'after',
+    '\nWithout a command, jupiter runs serve:\n' +
+      '  jupiter --port 6380 --nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003\n' +
+      "See 'jupiter serve --help' for its options, 'jupiter demo' to try it on this machine.",
+  );
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the proxy (the default command); flags override the --config file, which overrides JUPITER_* variables')
+  .option('-p, --port <port>', `port to listen on (default ${defaults.port}; env JUPITER_PORT)`, numberOrText)
+  .option('-b, --bind <address>', `address to listen on (default ${defaults.bind}; env JUPITER_BIND)`)
+  .option('-n, --nodes <list>', 'Redis nodes, comma-separated host:port or host:port:weight (env JUPITER_NODES)', commaList)
+  .option('-c, --config <file>', 'YAML configuration file')
+  .option(
+    '--node-actors <placement>',
+    `where node actors run: ${NODE_ACTOR_PLACEMENTS.join(' or ')} (default ${defaults.nodeActors}; env JUPITER_NODE_ACTORS)`,
+  )
+  .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default ${defaults.log.level}; env JUPITER_LOG_LEVEL)`)
+  .addHelpText(
+    'after',
+    '\nExample:\n  jupiter --port 6380 --nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003\n\n' +
+      'Logs are JSON lines on stdout. SIGINT or SIGTERM drains in-flight requests, then exits 0.\n' +
+      'A configuration mistake prints one line per problem and exits 2.',
+  )
+  .action(serve);
+
+program
+  .command('demo')
+  .description('start three local redis-server nodes and the proxy in front of them; Ctrl-C stops everything')
+  .option('-p, --port <port>', 'port for the proxy', portNumber, 6380)
+  .addOption(new Option('--log-level <level>', 'proxy log level').choices(LOG_LEVELS).default('warn'))
+  .action(demo);
+
+await program.parseAsync();

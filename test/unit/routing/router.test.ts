@@ -1,0 +1,573 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ring } from '../../../src/ring/ring.js';
+import { Router } from '../../../src/routing/router.js';
+import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
+import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
+import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
+import { RequestParser } from '../../../src/protocol/parser.js';
+import { encodeCommand } from '../../../src/protocol/encode.js';
+
+const ring = Ring.build(
+  [
+    { id: 'a:1', weight: 1 },
+    { id: 'b:1', weight: 1 },
+    { id: 'c:1', weight: 1 },
+  ],
+  1,
+);
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
+/** The ring's own answer, independent of routing code. */
+const owner = (key: string | Buffer): number => {
+  const bytes = typeof key === 'string' ? b(key) : key;
+  return ring.ownerOf(bytes, 0, bytes.length);
+};
+
+/** The first keys `prefix0`, `prefix1`... owned by node n, skipping `skip` of them. */
+function keyOn(n: number, skip = 0, prefix = 'key:'): string {
+  for (let i = 0; ; i++) {
+    const k = `${prefix}${i}`;
+    if (owner(k) === n && skip-- === 0) return k;
+  }
+}
+
+type Call =
+  | { kind: 'reply'; bytes: string }
+  | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array }
+  | { kind: 'fragment'; parts: { node: number; bytes: string }[]; merge: Merge };
+
+class FakeClient implements ClientState {
+  name: string | null = null;
+  closed = 0;
+  constructor(readonly id: number) {}
+  closeAfterReply(): void {
+    this.closed++;
+  }
+  describe(): string {
+    return `id=${this.id} name=${this.name ?? ''}`;
+  }
+}
+
+class FakeDispatch implements Dispatch {
+  readonly calls: Call[] = [];
+  readonly client = new FakeClient(7);
+  readonly proxy: ProxyFacts = { version: '9.9.9', startedAt: Date.now(), port: 7777, connectedClients: () => 3 };
+  constructor(
+    readonly ring: Ring,
+    readonly hashTags = true,
+  ) {}
+  reply(bytes: Uint8Array): void {
+    this.calls.push({ kind: 'reply', bytes: text(bytes) });
+  }
+  forward(node: number, bytes: Uint8Array): void {
+    this.calls.push({ kind: 'forward', node, bytes: text(bytes), raw: bytes });
+  }
+  fragment(parts: readonly Part[], merge: Merge): void {
+    this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes) })), merge });
+  }
+}
+
+const router = new Router({ prefixes: defaultPrefixes });
+
+/** Parses bytes with the real parser (as the proxy does) and routes the one request. */
+function routeBytes(bytes: Buffer, d = new FakeDispatch(ring)): { d: FakeDispatch; trace: string | undefined; parser: RequestParser } {
+  const parser = new RequestParser();
+  parser.push(bytes);
+  assert.equal(parser.next(), true);
+  const trace = router.route(parser, d);
+  return { d, trace, parser };
+}
+
+const route = (args: (string | Buffer)[], hashTags = true) => routeBytes(encodeCommand(args), new FakeDispatch(ring, hashTags));
+
+/** The one call a request produced. */
+function only(d: FakeDispatch): Call {
+  assert.equal(d.calls.length, 1, `expected one call, got ${JSON.stringify(d.calls.map((c) => c.kind))}`);
+  return d.calls[0];
+}
+
+function replyOf(args: string[]): string {
+  const c = only(route(args).d);
+  assert.equal(c.kind, 'reply', `${args.join(' ')} was ${c.kind}`);
+  return (c as { bytes: string }).bytes;
+}
+
+function fragmentOf(args: string[]): { parts: { node: number; bytes: string }[]; merge: Merge } {
+  const c = only(route(args).d);
+  assert.equal(c.kind, 'fragment', `${args.join(' ')} was ${c.kind}`);
+  return c as { parts: { node: number; bytes: string }[]; merge: Merge };
+}
+
+const merged = (merge: Merge, replies: string[]): string => text(merge(replies.map(b)));
+/** A call without the raw reference, for deepEqual. */
+function fwd(c: Call): { kind: string; node?: number; bytes?: string } {
+  if (c.kind === 'forward') return { kind: c.kind, node: c.node, bytes: c.bytes };
+  if (c.kind === 'reply') return { kind: c.kind, bytes: c.bytes };
+  return { kind: c.kind };
+}
+
+const resp = (...args: (string | Buffer)[]): string => text(encodeCommand(args));
+
+test('test keys: the key helpers find keys on each of the three nodes', () => {
+  assert.deepEqual([0, 1, 2].map((n) => owner(keyOn(n))), [0, 1, 2]);
+});
+
+test('GET k is forwarded to the ring owner of k with the client\'s bytes untouched', () => {
+  const { d, trace, parser } = route(['GET', 'k']);
+  const c = only(d);
+  assert.deepEqual({ ...c, raw: undefined }, { kind: 'forward', node: owner('k'), bytes: '*2\r\n$3\r\nGET\r\n$1\r\nk\r\n', raw: undefined });
+  assert.equal((c as { raw: Uint8Array }).raw, parser.raw, 'the parser\'s own bytes are forwarded, not a copy');
+  assert.equal(trace, undefined);
+});
+
+test('single-key commands go to the owner of their key on every node', () => {
+  for (const n of [0, 1, 2]) {
+    const key = keyOn(n);
+    assert.deepEqual(fwd(only(route(['SET', key, 'v']).d)), { kind: 'forward', node: n, bytes: resp('SET', key, 'v') });
+  }
+});
+
+test('an inline request is forwarded as its RESP encoding', () => {
+  const c = only(routeBytes(b('get k\r\n')).d);
+  assert.equal(c.kind, 'forward');
+  assert.equal((c as { bytes: string }).bytes, resp('get', 'k'));
+});
+
+test('SET hello world hash=somekey forwards exactly SET hello world to the owner of somekey', () => {
+  const c = only(route(['SET', 'hello', 'world', 'hash=somekey']).d);
+  assert.deepEqual(fwd(c), {
+    kind: 'forward',
+    node: owner('somekey'),
+    bytes: '*3\r\n$3\r\nSET\r\n$5\r\nhello\r\n$5\r\nworld\r\n',
+  });
+});
+
+test('hash=KEY picks the node of KEY, not of the command\'s own key', () => {
+  const k = keyOn(0);
+  const h = keyOn(2, 0, 'h');
+  const c = only(route(['SET', k, 'v', `hash=${h}`]).d);
+  assert.equal(c.kind, 'forward');
+  assert.equal((c as { node: number }).node, 2);
+  assert.equal((c as { bytes: string }).bytes, resp('SET', k, 'v'));
+});
+
+test('hash= strips binary arguments without changing a byte', () => {
+  const value = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0xe9]);
+  const c = only(route(['SET', 'k', value, 'hash=x']).d);
+  assert.equal((c as { bytes: string }).bytes, resp('SET', 'k', value));
+  assert.equal((c as { node: number }).node, owner('x'));
+});
+
+test('hash= pins a multi-key command to one node instead of splitting it', () => {
+  const [k0, k1] = [keyOn(0), keyOn(1)];
+  const c = only(route(['MGET', k0, k1, 'hash=x']).d);
+  assert.deepEqual(fwd(c), {
+    kind: 'forward',
+    node: owner('x'),
+    bytes: resp('MGET', k0, k1),
+  });
+});
+
+test('GET k index=1 routes by args[1] and forwards GET k', () => {
+  const k = keyOn(1);
+  const c = only(route(['GET', k, 'index=1']).d);
+  assert.deepEqual(fwd(c), {
+    kind: 'forward',
+    node: 1,
+    bytes: resp('GET', k),
+  });
+});
+
+test('index=N routes by the N-th argument, here a value rather than the key', () => {
+  const k = keyOn(0);
+  const v = keyOn(2, 0, 'v');
+  const c = only(route(['SET', k, v, 'index=2']).d);
+  assert.equal((c as { node: number }).node, 2);
+  assert.equal((c as { bytes: string }).bytes, resp('SET', k, v));
+});
+
+test('index= outside the arguments replies the wrong-arity error of the command', () => {
+  assert.equal(replyOf(['GET', 'k', 'index=2']), "-ERR wrong number of arguments for 'get' command\r\n");
+  assert.equal(replyOf(['GET', 'k', 'index=0']), "-ERR wrong number of arguments for 'get' command\r\n");
+});
+
+test('a trailing traceparent= is stripped and returned by route()', () => {
+  const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const { d, trace } = route(['GET', 'k', `traceparent=${tp}`]);
+  const c = only(d);
+  assert.equal(trace, tp);
+  assert.deepEqual(fwd(c), {
+    kind: 'forward',
+    node: owner('k'),
+    bytes: resp('GET', 'k'),
+  });
+});
+
+test('traceparent= and hash= together, in either order, are both stripped', () => {
+  for (const tail of [
+    ['hash=x', 'traceparent=tp1'],
+    ['traceparent=tp1', 'hash=x'],
+  ]) {
+    const { d, trace } = route(['GET', 'k', ...tail]);
+    const c = only(d);
+    assert.equal(trace, 'tp1');
+    assert.equal((c as { node: number }).node, owner('x'));
+    assert.equal((c as { bytes: string }).bytes, resp('GET', 'k'));
+  }
+});
+
+test('traceparent= is returned even when the request is answered locally or refused', () => {
+  assert.equal(route(['PING', 'traceparent=t2']).trace, 't2');
+  assert.equal(route(['NOSUCH', 'traceparent=t3']).trace, 't3');
+});
+
+test('stripOptions leaves requests without options alone and takes each option at most once', () => {
+  const p = new RequestParser();
+  p.push(encodeCommand(['SET', 'k', 'v']));
+  p.next();
+  assert.equal(stripOptions(p, defaultPrefixes), undefined);
+  const q = new RequestParser();
+  q.push(encodeCommand(['SET', 'hash=a', 'hash=b']));
+  q.next();
+  const o = stripOptions(q, defaultPrefixes);
+  assert.equal(o?.hashKey, 'b');
+  assert.deepEqual(o?.request.argStrings(), ['SET', 'hash=a']);
+  const r = new RequestParser();
+  r.push(encodeCommand(['GET', 'k', 'index=x']));
+  r.next();
+  assert.equal(stripOptions(r, defaultPrefixes), undefined, 'a non-integer index= is an ordinary argument');
+});
+
+test('compileOptionTest is true only when the last argument may be an option', () => {
+  const has = compileOptionTest(defaultPrefixes);
+  const view = (...args: string[]) => {
+    const p = new RequestParser();
+    p.push(encodeCommand(args));
+    p.next();
+    return p;
+  };
+  assert.equal(has(view('GET', 'k')), false);
+  assert.equal(has(view('GET', 'hash=x')), true);
+  assert.equal(has(view('GET', 'index=1')), true);
+  assert.equal(has(view('GET', 'traceparent=1')), true);
+  assert.equal(has(view('GET', 'h')), false);
+  assert.equal(has(view('hash=x')), false, 'the command name is never an option');
+  const custom = compileOptionTest({ hash: '@', index: '', traceparent: '' });
+  assert.equal(custom(view('GET', '@k')), true);
+  assert.equal(custom(view('GET', 'index=1')), false);
+});
+
+test('{user1}.a and {user1}.b go to the node of user1 with hash tags on', () => {
+  // Without tags these two keys live on different nodes, so the test shows the tag at work.
+  assert.notEqual(owner('{user1}.a'), owner('{user1}.b'));
+  const nodes = ['{user1}.a', '{user1}.b'].map((k) => (only(route(['GET', k]).d) as { node: number }).node);
+  assert.deepEqual(nodes, [owner('user1'), owner('user1')]);
+});
+
+test('with hash tags off, {user1}.a and {user1}.b hash by their whole key', () => {
+  const nodes = ['{user1}.a', '{user1}.b'].map((k) => (only(route(['GET', k], false).d) as { node: number }).node);
+  assert.deepEqual(nodes, [owner('{user1}.a'), owner('{user1}.b')]);
+});
+
+test('hash tag rules: first { to the next }, an empty {} or a missing } hashes the whole key', () => {
+  const cases: [string, string][] = [
+    ['{user1}.a', 'user1'],
+    ['x{user1}y{z}', 'user1'],
+    ['{}{user1}', '{}{user1}'],
+    ['{user1', '{user1'],
+    ['}{user1}', 'user1'],
+    ['{{user1}}', '{user1'],
+  ];
+  for (const [key, hashed] of cases) {
+    assert.equal(ownerOfKeyString(ring, key, true), owner(hashed), key);
+    const bytes = b(`..${key}..`);
+    assert.equal(ownerOfKey(ring, bytes, 2, bytes.length - 2, true), owner(hashed), `${key} inside a larger buffer`);
+  }
+});
+
+// Keys chosen so that MGET kB kA kC kA2 touches nodes 1, 0, 2, 0.
+const kA = keyOn(0);
+const kA2 = keyOn(0, 1);
+const kB = keyOn(1);
+const kC = keyOn(2);
+
+test('MGET over several nodes is split per node and the merge puts values back in request order', () => {
+  const { parts, merge } = fragmentOf(['MGET', kB, kA, kC, kA2]);
+  assert.deepEqual(parts, [
+    { node: 1, bytes: resp('MGET', kB) },
+    { node: 0, bytes: resp('MGET', kA, kA2) },
+    { node: 2, bytes: resp('MGET', kC) },
+  ]);
+  assert.equal(
+    merged(merge, ['*1\r\n$2\r\nvB\r\n', '*2\r\n$2\r\nvA\r\n$-1\r\n', '*1\r\n$4\r\nv\r\nC\r\n']),
+    '*4\r\n$2\r\nvB\r\n$2\r\nvA\r\n$4\r\nv\r\nC\r\n$-1\r\n',
+  );
+});
+
+test('MGET merge answers the first error when a node fails', () => {
+  const { merge } = fragmentOf(['MGET', kB, kA, kC]);
+  assert.equal(merged(merge, ['*1\r\n$1\r\nb\r\n', '-ERR node a:1 unavailable\r\n', '-ERR second\r\n']), '-ERR node a:1 unavailable\r\n');
+});
+
+test('MGET with every key on one node is forwarded untouched', () => {
+  const c = only(route(['MGET', kA, kA2]).d);
+  assert.deepEqual(fwd(c), {
+    kind: 'forward',
+    node: 0,
+    bytes: resp('MGET', kA, kA2),
+  });
+});
+
+test('MGET with a repeated key returns the value at both places', () => {
+  const { parts, merge } = fragmentOf(['MGET', kA, kB, kA]);
+  assert.deepEqual(parts, [
+    { node: 0, bytes: resp('MGET', kA, kA) },
+    { node: 1, bytes: resp('MGET', kB) },
+  ]);
+  assert.equal(merged(merge, ['*2\r\n:1\r\n:1\r\n', '*1\r\n:2\r\n']), '*3\r\n:1\r\n:2\r\n:1\r\n');
+});
+
+test('MSET is split by key/value pairs and answers OK only when every node did', () => {
+  const { parts, merge } = fragmentOf(['MSET', kB, '1', kA, '2', kC, '3', kA2, '4']);
+  assert.deepEqual(parts, [
+    { node: 1, bytes: resp('MSET', kB, '1') },
+    { node: 0, bytes: resp('MSET', kA, '2', kA2, '4') },
+    { node: 2, bytes: resp('MSET', kC, '3') },
+  ]);
+  assert.equal(merged(merge, ['+OK\r\n', '+OK\r\n', '+OK\r\n']), '+OK\r\n');
+  assert.equal(merged(merge, ['+OK\r\n', '-OOM command not allowed\r\n', '+OK\r\n']), '-OOM command not allowed\r\n');
+});
+
+test('MSET with an odd number of arguments is the wrong-arity error', () => {
+  assert.equal(replyOf(['MSET', kA, '1', kB]), "-ERR wrong number of arguments for 'mset' command\r\n");
+});
+
+test('DEL over several nodes sums the per-node counts', () => {
+  const { parts, merge } = fragmentOf(['DEL', kC, kA, kB]);
+  assert.deepEqual(parts, [
+    { node: 2, bytes: resp('DEL', kC) },
+    { node: 0, bytes: resp('DEL', kA) },
+    { node: 1, bytes: resp('DEL', kB) },
+  ]);
+  assert.equal(merged(merge, [':1\r\n', ':0\r\n', ':1\r\n']), ':2\r\n');
+  assert.equal(merged(merge, [':1\r\n', '-ERR x\r\n', ':1\r\n']), '-ERR x\r\n');
+});
+
+test('EXISTS, UNLINK and TOUCH are split and summed like DEL', () => {
+  for (const name of ['EXISTS', 'UNLINK', 'TOUCH']) {
+    const { parts, merge } = fragmentOf([name, kA, kB]);
+    assert.deepEqual(parts.map((p) => p.node), [0, 1]);
+    assert.equal(merged(merge, [':1\r\n', ':1\r\n']), ':2\r\n');
+  }
+});
+
+test('KEYS goes to every node and the merge joins their keys', () => {
+  const { parts, merge } = fragmentOf(['KEYS', '*']);
+  assert.deepEqual(parts, [0, 1, 2].map((node) => ({ node, bytes: resp('KEYS', '*') })));
+  assert.equal(
+    merged(merge, ['*1\r\n$1\r\na\r\n', '*0\r\n', '*2\r\n$1\r\nb\r\n$1\r\nc\r\n']),
+    '*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n',
+  );
+});
+
+test('DBSIZE goes to every node and the merge sums the sizes', () => {
+  const { parts, merge } = fragmentOf(['DBSIZE']);
+  assert.deepEqual(parts, [0, 1, 2].map((node) => ({ node, bytes: resp('DBSIZE') })));
+  assert.equal(merged(merge, [':1\r\n', ':20\r\n', ':300\r\n']), ':321\r\n');
+});
+
+test('FLUSHDB goes to every node and answers OK only when every node did', () => {
+  const { parts, merge } = fragmentOf(['FLUSHDB']);
+  assert.deepEqual(parts.map((p) => p.node), [0, 1, 2]);
+  assert.equal(merged(merge, ['+OK\r\n', '+OK\r\n', '+OK\r\n']), '+OK\r\n');
+  assert.equal(merged(merge, ['+OK\r\n', '-ERR no\r\n', '+OK\r\n']), '-ERR no\r\n');
+});
+
+const scanReply = (cursor: string, keys: string[]): string =>
+  `*2\r\n$${cursor.length}\r\n${cursor}\r\n*${keys.length}\r\n${keys.map((k) => `$${k.length}\r\n${k}\r\n`).join('')}`;
+
+test('SCAN 0 asks node 0 from cursor 0; its final 0 moves the client to node 1', () => {
+  const { parts, merge } = fragmentOf(['SCAN', '0']);
+  assert.deepEqual(parts, [{ node: 0, bytes: resp('SCAN', '0') }]);
+  assert.equal(merged(merge, [scanReply('0', ['a', 'b'])]), scanReply('1', ['a', 'b']));
+});
+
+test('SCAN 1 asks node 1 from cursor 0; its final 0 moves the client to node 2', () => {
+  const { parts, merge } = fragmentOf(['SCAN', '1']);
+  assert.deepEqual(parts, [{ node: 1, bytes: resp('SCAN', '0') }]);
+  assert.equal(merged(merge, [scanReply('0', [])]), scanReply('2', []));
+});
+
+test('SCAN on the last node ending at 0 ends the whole iteration at 0', () => {
+  const { parts, merge } = fragmentOf(['SCAN', '2']);
+  assert.deepEqual(parts, [{ node: 2, bytes: resp('SCAN', '0') }]);
+  assert.equal(merged(merge, [scanReply('0', ['z'])]), scanReply('0', ['z']));
+});
+
+test('a non-zero node cursor c on node i is encoded as c*3+i and decoded back', () => {
+  const { merge } = fragmentOf(['SCAN', '1']);
+  assert.equal(merged(merge, [scanReply('17', ['k'])]), scanReply(String(17 * 3 + 1), ['k']));
+  const next = fragmentOf(['SCAN', String(17 * 3 + 1), 'MATCH', 'k*', 'COUNT', '100']);
+  assert.deepEqual(next.parts, [{ node: 1, bytes: resp('SCAN', '17', 'MATCH', 'k*', 'COUNT', '100') }]);
+});
+
+test('SCAN cursors beyond 2^53 are encoded without losing precision', () => {
+  const c = 18446744073709551615n; // the largest Redis cursor
+  const { merge } = fragmentOf(['SCAN', '2']);
+  assert.equal(merged(merge, [scanReply(c.toString(), [])]), scanReply((c * 3n + 2n).toString(), []));
+  const back = fragmentOf(['SCAN', (c * 3n + 2n).toString()]);
+  assert.deepEqual(back.parts, [{ node: 2, bytes: resp('SCAN', c.toString()) }]);
+});
+
+test('SCAN with a cursor that is not a number replies ERR invalid cursor', () => {
+  assert.equal(replyOf(['SCAN', 'abc']), '-ERR invalid cursor\r\n');
+  assert.equal(replyOf(['SCAN', '-1']), '-ERR invalid cursor\r\n');
+});
+
+test('SCAN passes a node error through unchanged', () => {
+  const { merge } = fragmentOf(['SCAN', '0']);
+  assert.equal(merged(merge, ['-ERR node a:1 unavailable\r\n']), '-ERR node a:1 unavailable\r\n');
+});
+
+test('an unknown command replies with Redis\'s text, arguments quoted with a trailing space', () => {
+  assert.equal(replyOf(['FOO', 'bar']), "-ERR unknown command 'FOO', with args beginning with: 'bar' \r\n");
+  assert.equal(replyOf(['foo']), "-ERR unknown command 'foo', with args beginning with: \r\n");
+  assert.equal(replyOf(['foo', 'a\r\nb', 'c']), "-ERR unknown command 'foo', with args beginning with: 'a  b' 'c' \r\n");
+});
+
+test('an unknown command quotes at most 128 characters of one long argument', () => {
+  const long = 'x'.repeat(200);
+  assert.equal(replyOf(['FOO', long, 'next']), `-ERR unknown command 'FOO', with args beginning with: '${'x'.repeat(128)}' \r\n`);
+});
+
+test('an unknown command lists arguments until the list reaches 128 characters, like Redis', () => {
+  // Redis: for (i=1; i < argc && sdslen(args) < 128; i++) args += "'%.*s' " -> 32 one-letter args (4 chars each).
+  const args = Array.from({ length: 40 }, (_, i) => String.fromCharCode(97 + (i % 26)));
+  const list = args.slice(0, 32).map((a) => `'${a}' `).join('');
+  assert.equal(replyOf(['FOO', ...args]), `-ERR unknown command 'FOO', with args beginning with: ${list}\r\n`);
+});
+
+test('wrong arity replies with the lower-case command name, subcommands as parent|sub', () => {
+  assert.equal(replyOf(['GET']), "-ERR wrong number of arguments for 'get' command\r\n");
+  assert.equal(replyOf(['get', 'a', 'b']), "-ERR wrong number of arguments for 'get' command\r\n");
+  assert.equal(replyOf(['CONFIG', 'GET']), "-ERR wrong number of arguments for 'config|get' command\r\n");
+  assert.equal(replyOf(['CONFIG']), "-ERR wrong number of arguments for 'config' command\r\n");
+});
+
+test('an unknown subcommand replies with Redis\'s text', () => {
+  assert.equal(replyOf(['CONFIG', 'FOO']), "-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n");
+  assert.equal(replyOf(['client', 'nope']), "-ERR unknown subcommand 'nope'. Try CLIENT HELP.\r\n");
+});
+
+test('RENAME across two nodes is CROSSSLOT; with a shared hash tag it is forwarded', () => {
+  assert.equal(replyOf(['RENAME', kA, kB]), "-CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)\r\n");
+  const c = only(route(['RENAME', '{t}a', '{t}b']).d);
+  assert.deepEqual({ kind: c.kind, node: (c as { node: number }).node }, { kind: 'forward', node: owner('t') });
+  const same = only(route(['RENAME', kA, kA2]).d);
+  assert.deepEqual({ kind: same.kind, node: (same as { node: number }).node }, { kind: 'forward', node: 0 });
+});
+
+test('PING and ECHO are answered locally', () => {
+  assert.equal(replyOf(['PING']), '+PONG\r\n');
+  assert.equal(replyOf(['ping', 'hi']), '$2\r\nhi\r\n');
+  assert.equal(replyOf(['ECHO', 'a\r\nb']), '$4\r\na\r\nb\r\n');
+  assert.equal(replyOf(['ECHO']), "-ERR wrong number of arguments for 'echo' command\r\n");
+});
+
+test('PING with two arguments is the wrong-arity error, as in Redis', () => {
+  // Redis pingCommand: if (c->argc > 2) addReplyErrorArity(c).
+  assert.equal(replyOf(['PING', 'a', 'b']), "-ERR wrong number of arguments for 'ping' command\r\n");
+});
+
+test('SELECT 0 is OK, other databases are out of range, non-integers are refused', () => {
+  assert.equal(replyOf(['SELECT', '0']), '+OK\r\n');
+  assert.equal(replyOf(['SELECT', '1']), '-ERR DB index is out of range\r\n');
+  assert.equal(replyOf(['SELECT', 'x']), '-ERR value is not an integer or out of range\r\n');
+});
+
+test('SELECT stays local even with hash=', () => {
+  assert.equal(replyOf(['SELECT', '0', 'hash=x']), '+OK\r\n');
+});
+
+test('CLIENT SETNAME/GETNAME/ID/SETINFO are answered locally from the client state', () => {
+  const d = new FakeDispatch(ring);
+  routeBytes(encodeCommand(['CLIENT', 'SETNAME', 'app1']), d);
+  routeBytes(encodeCommand(['CLIENT', 'GETNAME']), d);
+  routeBytes(encodeCommand(['CLIENT', 'ID']), d);
+  routeBytes(encodeCommand(['CLIENT', 'SETINFO', 'LIB-NAME', 'ioredis']), d);
+  routeBytes(encodeCommand(['CLIENT', 'SETNAME', 'has space']), d);
+  routeBytes(encodeCommand(['CLIENT', 'INFO']), d);
+  assert.deepEqual(
+    d.calls.map((c) => (c as { bytes: string }).bytes),
+    [
+      '+OK\r\n',
+      '$4\r\napp1\r\n',
+      ':7\r\n',
+      '+OK\r\n',
+      '-ERR Client names cannot contain spaces, newlines or special characters.\r\n',
+      '$15\r\nid=7 name=app1\n\r\n',
+    ],
+  );
+  assert.equal(d.client.name, 'app1');
+  assert.ok(d.calls.every((c) => c.kind === 'reply'));
+});
+
+test('CLIENT subcommands that need a connection of their own are refused', () => {
+  assert.equal(replyOf(['CLIENT', 'KILL', 'ID', '1']), "-ERR 'client|kill' is not supported by jupiter yet\r\n");
+});
+
+test('HELLO and HELLO 2 answer the RESP2 server map; HELLO 3 is NOPROTO; a bad version is refused', () => {
+  const hello =
+    '*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n9.9.9\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:7\r\n' +
+    '$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n';
+  assert.equal(replyOf(['HELLO']), hello);
+  assert.equal(replyOf(['HELLO', '2']), hello);
+  assert.equal(replyOf(['HELLO', '3']), '-NOPROTO unsupported protocol version\r\n');
+  assert.equal(replyOf(['HELLO', 'x']), '-ERR Protocol version is not an integer or out of range\r\n');
+  assert.equal(replyOf(['HELLO', '2', 'AUTH', 'bob', 'pw']), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+  assert.equal(replyOf(['HELLO', '2', 'FOO']), '-ERR syntax error\r\n');
+});
+
+test('HELLO 2 SETNAME names the client', () => {
+  const d = new FakeDispatch(ring);
+  routeBytes(encodeCommand(['HELLO', '2', 'SETNAME', 'n1']), d);
+  assert.equal(d.client.name, 'n1');
+  assert.equal(only(d).kind, 'reply');
+});
+
+test('QUIT replies OK and asks the connection to close after the reply', () => {
+  const { d } = route(['QUIT']);
+  assert.deepEqual(d.calls.map((c) => (c as { bytes: string }).bytes), ['+OK\r\n']);
+  assert.equal(d.client.closed, 1);
+});
+
+test('MULTI and blocking commands reply an error instead of being forwarded, even with hash=', () => {
+  assert.equal(replyOf(['MULTI']), "-ERR 'multi' is not supported by jupiter yet\r\n");
+  assert.equal(replyOf(['MULTI', 'hash=x']), "-ERR 'multi' is not supported by jupiter yet\r\n");
+  assert.equal(replyOf(['EXEC']), "-ERR 'exec' is not supported by jupiter yet\r\n");
+  assert.equal(replyOf(['BLPOP', 'k', '0']), "-ERR 'blpop' is not supported by jupiter yet\r\n");
+  assert.equal(replyOf(['SUBSCRIBE', 'ch']), "-ERR 'subscribe' is not supported by jupiter yet\r\n");
+});
+
+test('XREAD goes to the node of its streams; XREAD BLOCK is refused', () => {
+  const c = only(route(['XREAD', 'COUNT', '1', 'STREAMS', kB, '0']).d);
+  assert.deepEqual({ kind: c.kind, node: (c as { node: number }).node }, { kind: 'forward', node: 1 });
+  assert.equal(replyOf(['XREAD', 'BLOCK', '0', 'STREAMS', kB, '0']), "-ERR 'xread' is not supported by jupiter yet\r\n");
+});
+
+test('keyless commands without a cluster meaning ask for hash=, and go to that node with it', () => {
+  assert.equal(replyOf(['SAVE']), "-ERR 'save' has no key to route by; add hash=KEY to send it to one node\r\n");
+  const c = only(route(['SAVE', 'hash=x']).d);
+  assert.deepEqual(fwd(c), {
+    kind: 'forward',
+    node: owner('x'),
+    bytes: resp('SAVE'),
+  });
+});
+
+test('CONFIG GET is answered locally with the few values clients ask for', () => {
+  assert.equal(replyOf(['CONFIG', 'GET', 'save']), '*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
+  assert.equal(replyOf(['CONFIG', 'GET', 'nothing']), '*0\r\n');
+});
