@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: type check, unit tests, then the integration suite twice, with NodeActors on
-# the main event loop and in a worker thread, so both placements stay correct.
+# the main event loop and in a worker thread, so both placements stay correct; then the client
+# compatibility tests once (real clients in Node, Go, Python, redis-cli, redis-benchmark, and the
+# differential test against redis-server), whose results regenerate README.md's table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc --noEmit
@@ -8,3 +10,8 @@ run() { node --import tsx --test --test-concurrency=1 "$@"; }
 run test/unit/*/*.test.ts
 run test/integration/*.test.ts
 JUPITER_TEST_NODE_ACTORS=worker run test/integration/*.test.ts
+rm -rf test/clients/results
+status=0
+run test/clients/*.test.ts || status=$?
+node --import tsx scripts/compat-table.ts || status=$((status == 0 ? 1 : status))
+exit "$status"

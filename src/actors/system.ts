@@ -100,13 +100,21 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     runtime.tell(membership, { type: 'Subscribe', subscriber: address });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.bind, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.bind, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Nothing may be left running when the proxy could not start.
+    for (const node of snapshot?.nodes ?? []) runtime.stop(node);
+    runtime.stop(membership);
+    await host?.close();
+    throw error;
+  }
   listeningPort = (server.address() as net.AddressInfo).port;
   log.info({ port: listeningPort, bind: config.bind, nodes: config.nodes.length, nodeActors: config.nodeActors }, 'jupiter listening');
 

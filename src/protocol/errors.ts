@@ -42,6 +42,7 @@ export const wrongArity = (fullName: string): Buffer => line(`ERR wrong number o
 
 export const crossSlot = line("CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)");
 export const syntaxError = line('ERR syntax error');
+export const helloSyntaxError = (option: string): Buffer => line(`ERR Syntax error in HELLO option '${option.replace(/[\r\n]/g, ' ')}'`);
 export const notInteger = line('ERR value is not an integer or out of range');
 export const dbIndexOutOfRange = line('ERR DB index is out of range');
 export const noProto = line('NOPROTO unsupported protocol version');

@@ -8,7 +8,7 @@ import {
   noProto,
   notInteger,
   notSupported,
-  syntaxError,
+  helloSyntaxError,
   badClientName,
   wrongPass,
   protocolVersionInvalid,
@@ -116,7 +116,8 @@ export const hello: Shape = {
       if (version !== '2') return d.reply(noProto);
     }
     for (let i = 2; i < req.argc; i++) {
-      const option = req.argString(i).toLowerCase();
+      const given = req.argString(i);
+      const option = given.toLowerCase();
       if (option === 'auth' && i + 2 < req.argc) {
         if (req.argString(i + 1) !== 'default') return d.reply(wrongPass);
         i += 2;
@@ -124,7 +125,7 @@ export const hello: Shape = {
         if (!setName(d, req.argString(i + 1))) return d.reply(badClientName);
         i += 1;
       } else {
-        return d.reply(syntaxError);
+        return d.reply(helloSyntaxError(given));
       }
     }
     d.reply(helloReply(d));

@@ -51,16 +51,22 @@ function splitShape(step: number, mergeFor: (groups: Groups, req: RequestView) =
   };
 }
 
-/** MGET: each node's values put back at their keys' places in the request. */
-export const mget = splitShape(1, (groups, req) => (replies) => {
-  const error = firstError(replies);
-  if (error) return error;
-  const out = new Array<Uint8Array>(req.argc - 1);
-  replies.forEach((reply, g) => {
-    const values = arrayElements(decodeReply(reply));
-    groups.members[g].forEach((argIndex, k) => (out[argIndex - 1] = values[k]));
-  });
-  return array(out);
+/**
+ * MGET: each node's values put back at their keys' places in the request. The key count is read
+ * now: `req` may be the parser's view, which shows the next request by the time replies arrive.
+ */
+export const mget = splitShape(1, (groups, req) => {
+  const keyCount = req.argc - 1;
+  return (replies) => {
+    const error = firstError(replies);
+    if (error) return error;
+    const out = new Array<Uint8Array>(keyCount);
+    replies.forEach((reply, g) => {
+      const values = arrayElements(decodeReply(reply));
+      groups.members[g].forEach((argIndex, k) => (out[argIndex - 1] = values[k]));
+    });
+    return array(out);
+  };
 });
 
 export const mset = splitShape(2, () => allOk);

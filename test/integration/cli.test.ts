@@ -1,0 +1,241 @@
+// The jupiter command run as a user runs it: from source in a child process, against real
+// redis-server nodes, stopped by signals.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { freePort } from '../helpers/ports.js';
+import { startRedisNodes, type RedisNode } from '../helpers/redis.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TIMEOUT_MS = 20_000;
+
+interface Cli {
+  readonly process: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Resolves with the first stdout line matching re; rejects if the CLI exits first. */
+  line(re: RegExp): Promise<RegExpMatchArray>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const started: ChildProcess[] = [];
+// PIDs the demo reports for its redis-server nodes, stopped here too if the demo failed to.
+const demoPids: number[] = [];
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    process: child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    line: (re) =>
+      new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const found = out.split('\n').map((l) => l.match(re)).find((m) => m !== null);
+          if (found) resolve(found);
+          return found !== undefined;
+        };
+        if (check()) return;
+        const onData = (): void => void (check() && child.stdout!.off('data', onData));
+        child.stdout!.on('data', onData);
+        void exited.then(({ code }) => reject(new Error(`CLI exited (${code}) before printing ${re}\nstdout: ${out}\nstderr: ${err}`)));
+      }),
+  };
+}
+
+/** An ioredis client on the port once it answers PING (the CLI needs a moment to start). */
+async function clientWhenReady(port: number, cliRun: Cli): Promise<Redis> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      assert.equal(await client.ping(), 'PONG');
+      return client;
+    } catch {
+      client.disconnect();
+      if (cliRun.process.exitCode !== null) assert.fail(`CLI exited early\nstdout: ${cliRun.stdout()}\nstderr: ${cliRun.stderr()}`);
+      if (Date.now() > deadline) assert.fail(`CLI did not answer PING on ${port}\nstderr: ${cliRun.stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'jupiter-cli-'));
+
+after(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const pid of demoPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('jupiter serve', { timeout: 60_000 }, () => {
+  let nodes: RedisNode[];
+  const clients: Redis[] = [];
+
+  before(async () => {
+    nodes = await startRedisNodes(2);
+  });
+  after(async () => {
+    clients.forEach((c) => c.disconnect());
+    await Promise.all((nodes ?? []).map((n) => n.stop()));
+  });
+
+  it('serves SET and GET through the nodes, logs JSON to stdout, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const run = cli(['--port', String(port), '--nodes', nodes.map((n) => n.address).join(','), '--log-level', 'info'], {
+      // Flags override the environment.
+      JUPITER_PORT: '1',
+      JUPITER_NODES: '127.0.0.1:1',
+    });
+    const client = await clientWhenReady(port, run);
+    clients.push(client);
+
+    assert.equal(await client.call('SET', 'hello', 'world', 'hash=somekey'), 'OK');
+    assert.equal(await client.call('GET', 'hello', 'hash=somekey'), 'world');
+    await client.set('plain', 'value');
+    assert.equal(await client.get('plain'), 'value');
+    const direct = nodes.map((n) => new Redis({ port: n.port, host: '127.0.0.1' }));
+    clients.push(...direct);
+    const onNodes = await Promise.all(direct.map((d) => d.get('plain')));
+    assert.deepEqual(onNodes.filter((v) => v !== null), ['value'], 'the key lives on exactly one real node');
+
+    const listening = run.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; port?: number });
+    assert.ok(listening.some((l) => l.msg === 'jupiter listening' && l.port === port), run.stdout());
+
+    client.disconnect();
+    run.process.kill('SIGTERM');
+    assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr());
+    assert.equal(await accepts(port), false, 'the port is closed after exit');
+  });
+
+  it('takes options from --config, with flags over the file', async () => {
+    const port = await freePort();
+    const file = path.join(dir, 'good.yaml');
+    writeFileSync(file, `port: 1\nnodes:\n${nodes.map((n) => `  - ${n.address}:2`).join('\n')}\nlog:\n  level: silent\n`);
+    const run = cli(['--config', file, '--port', String(port)]);
+    const client = await clientWhenReady(port, run);
+    clients.push(client);
+    await client.set('from-config', '1');
+    assert.equal(await client.get('from-config'), '1');
+    assert.equal(run.stdout(), '', 'log level silent from the file');
+    client.disconnect();
+    run.process.kill('SIGINT');
+    assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr());
+  });
+
+  it('with a bad --config file prints one line per problem and exits 2, without a stack trace', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'port: "abc"\nnodes: ["nope"]\n');
+    const run = cli(['--config', file]);
+    assert.deepEqual(await run.exited, { code: 2, signal: null });
+    assert.equal(
+      run.stderr(),
+      'jupiter: invalid configuration\n' +
+        `  port: expected number, got "abc" (in ${file})\n` +
+        `  nodes[0]: expected host:port or host:port:weight, got "nope" (in ${file})\n`,
+    );
+    assert.equal(run.stdout(), '');
+  });
+
+  it('says in one line that the port is taken, and exits 1', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const run = cli(['--port', String(port), '--nodes', nodes[0].address, '--log-level', 'silent']);
+      assert.deepEqual(await run.exited, { code: 1, signal: null });
+      assert.equal(run.stderr(), `jupiter: cannot listen on 127.0.0.1:${port}: the port is already in use\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('jupiter demo', { timeout: 60_000 }, () => {
+  it('starts three redis nodes behind the proxy, serves SET/GET, and stops them all on SIGINT', async () => {
+    const port = await freePort();
+    const run = cli(['demo', '--port', String(port)]);
+    const nodesLine = await run.line(/^jupiter demo: 3 redis nodes on 127\.0\.0\.1:(\d+), :(\d+), :(\d+) \(pids: (\d+) (\d+) (\d+)\)$/);
+    const ports = nodesLine.slice(1, 4).map(Number);
+    const pids = nodesLine.slice(4, 7).map(Number);
+    demoPids.push(...pids);
+    assert.ok(pids.every(alive), 'the redis-server nodes run while the demo does');
+    await run.line(new RegExp(`^connect with: redis-cli -p ${port}$`));
+
+    const client = await clientWhenReady(port, run);
+    try {
+      assert.equal(await client.call('SET', 'hello', 'world', 'hash=somekey'), 'OK');
+      assert.equal(await client.call('GET', 'hello', 'hash=somekey'), 'world');
+      await client.mset('a', '1', 'b', '2', 'c', '3');
+      assert.deepEqual(await client.mget('a', 'b', 'c'), ['1', '2', '3']);
+    } finally {
+      client.disconnect();
+    }
+
+    run.process.kill('SIGINT');
+    assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr());
+    assert.deepEqual(pids.filter(alive), [], 'every redis-server the demo started is gone');
+    for (const p of [port, ...ports]) assert.equal(await accepts(p), false, `port ${p} is closed`);
+  });
+
+  it('says in one line that the port is taken, and exits 1 without starting redis', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const run = cli(['demo', '--port', String(port)]);
+      assert.deepEqual(await run.exited, { code: 1, signal: null });
+      assert.equal(run.stderr(), `jupiter demo: cannot listen on 127.0.0.1:${port}: the port is already in use; choose another with --port\n`);
+      assert.equal(run.stdout(), '');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('without redis-server or apt-get on PATH, says how to install it and exits 1', async () => {
+    const run = cli(['demo', '--port', String(await freePort())], { PATH: path.join(dir, 'empty-path') });
+    assert.deepEqual(await run.exited, { code: 1, signal: null });
+    assert.equal(run.stderr(), 'jupiter demo: redis-server is missing; install it with: apt-get install -y redis-server\n');
+  });
+});
