@@ -68,6 +68,7 @@ class NodeActor implements Actor<NodeMessage> {
   private outbox: Uint8Array[] = [];
   private outboxBytes = 0;
   private failures = 0;
+  private checkDue = false;
   private connectStarted = 0;
   private readonly ticker: NodeJS.Timeout;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -94,12 +95,18 @@ class NodeActor implements Actor<NodeMessage> {
       .with({ type: 'Received' }, (m) => m.generation === this.generation && this.received(m.chunk))
       .with({ type: 'Connected' }, (m) => m.generation === this.generation && this.connected())
       .with({ type: 'Disconnected' }, (m) => m.generation === this.generation && this.lost(this.errors.unavailable, m.reason))
-      .with({ type: 'Tick' }, () => this.tick())
+      .with({ type: 'Tick' }, () => void (this.checkDue = true))
       .with({ type: 'Reconnect' }, () => this.connect())
       .exhaustive();
   }
 
   flush(): void {
+    // Timeouts are judged after the whole batch: a reply or connect that arrived in the same turn
+    // as an overdue timer (after the event loop was busy) counts, not the timer alone.
+    if (this.checkDue) {
+      this.checkDue = false;
+      this.checkTimeouts();
+    }
     if (this.state !== 'up' || this.outbox.length === 0) return;
     const out = this.outbox;
     this.socket!.write(out.length === 1 ? out[0] : Buffer.concat(out, this.outboxBytes));
@@ -216,7 +223,7 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   /** Replies come in order, so if the oldest request is late, the whole link is stuck. */
-  private tick(): void {
+  private checkTimeouts(): void {
     const now = Date.now();
     if (this.state === 'connecting' && now - this.connectStarted > this.options.connectTimeoutMs) {
       this.lost(this.errors.unavailable, 'connect timed out');

@@ -90,6 +90,40 @@ describe('routing through the proxy', () => {
       for (const r of directs) assert.deepEqual(await r.keys('*hash=*'), []);
       assert.equal(await client.call('GET', key, pin), 'plain-value');
     });
+    it('commands whose key is not args[1] (OBJECT ENCODING, EVAL, ZUNIONSTORE, XREAD, BITOP) go to the key owner', async () => {
+      const names = await namesByNode('pos:', 1);
+      // One key per node, so a command sent to the wrong node would see no key at all.
+      for (let node = 0; node < NODES; node++) {
+        const k = names[node][0];
+        await client.set(k, '12345');
+        assert.equal(await client.call('OBJECT', 'ENCODING', k), 'int', `OBJECT ENCODING ${k}`);
+        assert.equal(await client.call('EVAL', "return redis.call('GET', KEYS[1])", '1', k), '12345', `EVAL on ${k}`);
+        assert.equal(await client.call('BITOP', 'AND', `{${k}}:dest`, k), 5, `BITOP on ${k}`);
+        assert.equal(await client.del(k), 1);
+        await client.zadd(k, 1, 'm');
+        assert.equal(await client.call('ZUNIONSTORE', `{${k}}:u`, '1', k), 1, `ZUNIONSTORE on ${k}`);
+        assert.equal(await client.del(k), 1);
+        await client.xadd(k, '1-1', 'f', 'v');
+        assert.deepEqual(await client.call('XREAD', 'COUNT', '1', 'STREAMS', k, '0'), [[k, [['1-1', ['f', 'v']]]]]);
+        assert.equal(await client.del(k), 1);
+      }
+      assert.equal(await client.del(...names.flatMap(([k]) => [`{${k}}:dest`, `{${k}}:u`])), 2 * NODES);
+    });
+
+    it('keyless commands with hash=KEY go to that one node only (DBSIZE, KEYS, FLUSHDB)', async () => {
+      const names = await namesByNode('kl:', 2);
+      await client.mset(...names.flat().flatMap((k) => [k, 'x']));
+      const counts = await Promise.all(directs.map((r) => r.dbsize()));
+      for (let node = 0; node < NODES; node++) {
+        const pin = `hash=${names[node][0]}`;
+        assert.equal(await client.call('DBSIZE', pin), counts[node], `DBSIZE ${pin}`);
+        assert.deepEqual(((await client.call('KEYS', 'kl:*', pin)) as string[]).sort(), names[node].slice().sort());
+      }
+      assert.equal(await client.call('FLUSHDB', `hash=${names[1][0]}`), 'OK');
+      assert.equal(await directs[1].dbsize(), 0);
+      assert.deepEqual(await locate(directs, [names[0][0], names[2][0]]), [[0], [2]]);
+      await client.del(...names.flat());
+    });
   });
 
   describe('multi-key commands split per node', () => {
@@ -272,6 +306,11 @@ describe('routing through the proxy', () => {
       assert.equal(await client.echo(''), '');
     });
 
+    it("PING with two arguments is refused with ERR wrong number of arguments for 'ping' command, as Redis does", async () => {
+      const error = await rejectionOf(client.call('PING', 'a', 'b'), 2000, 'PING a b');
+      assert.equal(error.message, "ERR wrong number of arguments for 'ping' command");
+    });
+
     it('SELECT 0 answers OK and SELECT 1 answers ERR DB index is out of range', async () => {
       assert.equal(await client.select(0), 'OK');
       assert.equal((await rejectionOf(client.select(1), 2000, 'SELECT 1')).message, 'ERR DB index is out of range');
@@ -305,6 +344,11 @@ describe('routing through the proxy', () => {
       assert.equal(await client.ping(), 'PONG');
     });
 
+    it("HELLO 2 with an unknown option gets Redis's ERR Syntax error in HELLO option 'FOO'", async () => {
+      const error = await rejectionOf(client.call('HELLO', '2', 'FOO'), 2000, 'HELLO 2 FOO');
+      assert.equal(error.message, "ERR Syntax error in HELLO option 'FOO'");
+    });
+
     it('COMMAND COUNT answers more than 200', async () => {
       const count = (await client.call('COMMAND', 'COUNT')) as number;
       assert.ok(Number.isInteger(count) && count > 200, `COMMAND COUNT ${count}`);
@@ -317,6 +361,15 @@ describe('routing through the proxy', () => {
       assert.equal(error.message, "ERR unknown command 'FOO', with args beginning with: 'bar' ");
       const none = await rejectionOf(client.call('FOO'), 2000, 'FOO');
       assert.equal(none.message, "ERR unknown command 'FOO', with args beginning with: ");
+    });
+
+    it('an unknown command quotes its arguments up to 128 characters, as Redis does, not only the first 16', async () => {
+      const args = 'abcdefghijklmnopqrst'.split('');
+      const error = await rejectionOf(client.call('FOO', ...args), 2000, 'FOO a..t');
+      assert.equal(error.message, `ERR unknown command 'FOO', with args beginning with: ${args.map((a) => `'${a}' `).join('')}`);
+      const long = 'x'.repeat(200);
+      const truncated = await rejectionOf(client.call('FOO', long, 'next'), 2000, 'FOO long');
+      assert.equal(truncated.message, `ERR unknown command 'FOO', with args beginning with: '${'x'.repeat(128)}' `);
     });
 
     it("a wrong argument count gets ERR wrong number of arguments for 'get' command", async () => {

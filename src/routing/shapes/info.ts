@@ -2,7 +2,6 @@
 // version (clients read redis_version to choose features).
 import { bulk, encodeCommand } from '../../protocol/encode.js';
 import { decodeReply } from '../../protocol/decode.js';
-import { firstError } from '../merge.js';
 import { toEveryNode } from './fanout.js';
 import type { Dispatch, Shape } from '../dispatch.js';
 
@@ -22,7 +21,7 @@ function lowestVersion(versions: string[]): string {
   })[0];
 }
 
-function render(d: Dispatch, sections: Set<string>, texts: string[]): string {
+function render(d: Dispatch, sections: Set<string>, texts: string[], unavailable: number): string {
   const want = (s: string): boolean => sections.size === 0 || [...sections].some((x) => x === s || ALL.has(x));
   let keys = 0;
   let expires = 0;
@@ -45,6 +44,7 @@ function render(d: Dispatch, sections: Set<string>, texts: string[]): string {
       `tcp_port:${d.proxy.port}`,
       `uptime_in_seconds:${Math.floor((Date.now() - d.proxy.startedAt) / 1000)}`,
       `nodes:${d.ring.members.length}`,
+      `nodes_unavailable:${unavailable}`,
       `ring_epoch:${d.ring.epoch}`,
       '',
     );
@@ -62,14 +62,15 @@ export const info: Shape = {
   dispatch(req, _spec, d) {
     const sections = new Set<string>();
     for (let i = 1; i < req.argc; i++) sections.add(req.argString(i).toLowerCase());
+    // Best effort: a node that is down leaves its keys out of the sums but does not fail INFO,
+    // which clients send when they connect.
     toEveryNode(d, ASK_NODES, (replies) => {
-      const error = firstError(replies);
-      if (error) return error;
-      const texts = replies.map((r) => {
+      const texts: string[] = [];
+      for (const r of replies) {
         const v = decodeReply(r);
-        return v.kind === 'bulk' && v.value !== null ? v.value.toString('latin1') : '';
-      });
-      return bulk(render(d, sections, texts));
+        if (v.kind === 'bulk' && v.value !== null) texts.push(v.value.toString('latin1'));
+      }
+      return bulk(render(d, sections, texts, replies.length - texts.length));
     });
   },
 };
