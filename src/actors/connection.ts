@@ -3,14 +3,13 @@
 // writes what is ready once per turn. Applies back-pressure: stops reading while too many
 // requests are in flight or the client is not reading its replies.
 import type net from 'node:net';
-import { match } from 'ts-pattern';
 import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/parser.js';
 import type { Router } from '../routing/router.js';
 import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
 import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
-import type { Actor, ActorContext, Behavior } from './runtime.js';
+import { unhandled, type Actor, type ActorContext, type Behavior } from './runtime.js';
 import type { NodeMessage } from './node.js';
 import type { RingSnapshot } from './membership.js';
 
@@ -97,14 +96,25 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   receive(msg: ConnectionMessage): void {
-    match(msg)
-      .with({ type: 'Received' }, (m) => this.received(m.chunk))
-      .with({ type: 'Replied' }, (m) => this.replied(m.batch))
-      .with({ type: 'RingChanged' }, (m) => void (this.snapshot = m.snapshot))
-      .with({ type: 'Writable' }, () => void (this.writeBlocked = false))
-      .with({ type: 'Closed' }, () => this.ctx.runtime.stop(this.ctx.self))
-      .with({ type: 'Shutdown' }, () => void (this.closing = true))
-      .exhaustive();
+    switch (msg.type) {
+      case 'Received':
+        return this.received(msg.chunk);
+      case 'Replied':
+        return this.replied(msg.batch);
+      case 'RingChanged':
+        this.snapshot = msg.snapshot;
+        return;
+      case 'Writable':
+        this.writeBlocked = false;
+        return;
+      case 'Closed':
+        return this.ctx.runtime.stop(this.ctx.self);
+      case 'Shutdown':
+        this.closing = true;
+        return;
+      default:
+        return unhandled(msg);
+    }
   }
 
   /** Once per turn: write every reply that is ready, in one write, then decide about reading. */

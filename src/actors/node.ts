@@ -2,11 +2,10 @@
 // ordered queue of requests in flight on it, pipelines every client's requests over it (one write
 // per turn), matches replies to requests in order and hands back the reply bytes untouched.
 import net from 'node:net';
-import { match } from 'ts-pattern';
 import { ReplyFramer, ReplyProtocolError } from '../protocol/replies.js';
 import { internalError, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { Fifo } from './fifo.js';
-import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
+import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { Replied } from './connection.js';
 import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import type { NodeHealth } from './membership.js';
@@ -90,14 +89,26 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   receive(msg: NodeMessage): void {
-    match(msg)
-      .with({ type: 'Route' }, (m) => this.route(m))
-      .with({ type: 'Received' }, (m) => m.generation === this.generation && this.received(m.chunk))
-      .with({ type: 'Connected' }, (m) => m.generation === this.generation && this.connected())
-      .with({ type: 'Disconnected' }, (m) => m.generation === this.generation && this.lost(this.errors.unavailable, m.reason))
-      .with({ type: 'Tick' }, () => void (this.checkDue = true))
-      .with({ type: 'Reconnect' }, () => this.connect())
-      .exhaustive();
+    switch (msg.type) {
+      case 'Route':
+        return this.route(msg);
+      case 'Received':
+        if (msg.generation === this.generation) this.received(msg.chunk);
+        return;
+      case 'Connected':
+        if (msg.generation === this.generation) this.connected();
+        return;
+      case 'Disconnected':
+        if (msg.generation === this.generation) this.lost(this.errors.unavailable, msg.reason);
+        return;
+      case 'Tick':
+        this.checkDue = true;
+        return;
+      case 'Reconnect':
+        return this.connect();
+      default:
+        return unhandled(msg);
+    }
   }
 
   flush(): void {

@@ -527,7 +527,7 @@ test('HELLO and HELLO 2 answer the RESP2 server map; HELLO 3 is NOPROTO; a bad v
   assert.equal(replyOf(['HELLO', '3']), '-NOPROTO unsupported protocol version\r\n');
   assert.equal(replyOf(['HELLO', 'x']), '-ERR Protocol version is not an integer or out of range\r\n');
   assert.equal(replyOf(['HELLO', '2', 'AUTH', 'bob', 'pw']), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
-  assert.equal(replyOf(['HELLO', '2', 'FOO']), '-ERR syntax error\r\n');
+  assert.equal(replyOf(['HELLO', '2', 'FOO']), "-ERR Syntax error in HELLO option 'FOO'\r\n"); // Redis's wording
 });
 
 test('HELLO 2 SETNAME names the client', () => {
