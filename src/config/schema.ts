@@ -76,6 +76,23 @@ export const configSchema = z
       .strict()
       .prefault({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
+    /** OpenTelemetry spans per command (README "See a request in Jaeger"). */
+    tracing: z
+      .object({
+        /** false: no spans, whatever SDK is registered; the CLI then installs none. */
+        enabled: z.boolean().default(true),
+        /**
+         * Share of commands without a client trace context that are traced, 0 to 1. Unset: from
+         * OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else 0.01 (at most 5% of throughput).
+         */
+        sampleRatio: z.number().min(0).max(1).optional(),
+        /** Keys (never values) in db.query.text. */
+        recordKeys: z.boolean().default(false),
+        /** OTLP/HTTP traces URL; unset: the standard OTEL_EXPORTER_OTLP_* variables. */
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -91,6 +108,7 @@ export interface EnvironmentOption {
 
 // A number when the text is one; otherwise the text itself, so validation names what was given.
 export const numberOrText = (v: string): number | string => (/^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
+export const booleanOrText = (v: string): boolean | string => (/^\s*(true|1|yes|on)\s*$/i.test(v) ? true : /^\s*(false|0|no|off)\s*$/i.test(v) ? false : v);
 export const commaList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Environment variables, each mapped onto one option (applied under file values and over defaults). */
@@ -100,4 +118,8 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_NODES: { option: 'nodes', parse: commaList },
   JUPITER_NODE_ACTORS: { option: 'nodeActors', parse: (v) => v },
   JUPITER_LOG_LEVEL: { option: 'log.level', parse: (v) => v },
+  JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },
+  JUPITER_TRACING_SAMPLE_RATIO: { option: 'tracing.sampleRatio', parse: numberOrText },
+  JUPITER_TRACING_RECORD_KEYS: { option: 'tracing.recordKeys', parse: booleanOrText },
+  JUPITER_TRACING_ENDPOINT: { option: 'tracing.endpoint', parse: (v) => v },
 };

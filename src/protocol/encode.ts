@@ -18,9 +18,26 @@ export const status = (text: string): Buffer => Buffer.from(`+${text}${CRLF}`, '
 export const integer = (n: number | bigint): Buffer => Buffer.from(`:${n}${CRLF}`, 'latin1');
 export const arrayHeader = (n: number): Buffer => Buffer.from(`*${n}${CRLF}`, 'latin1');
 
-/** An array whose elements are already encoded replies. */
-export function array(items: readonly Uint8Array[]): Buffer {
-  return Buffer.concat([arrayHeader(items.length), ...items]);
+/** An array whose elements are already encoded replies (one allocation). */
+export const array = (items: readonly Uint8Array[]): Buffer => framed(items.length, items);
+
+/**
+ * A command made of argument ranges copied from encoded requests: the ranges already hold
+ * `$len\r\n<bytes>\r\n` for `count` arguments, so nothing is re-encoded (one allocation).
+ */
+export const commandFromRanges = (count: number, ranges: readonly Uint8Array[]): Buffer => framed(count, ranges);
+
+function framed(count: number, parts: readonly Uint8Array[]): Buffer {
+  const head = `*${count}${CRLF}`;
+  let size = head.length;
+  for (const part of parts) size += part.length;
+  const out = Buffer.allocUnsafe(size);
+  let p = out.write(head, 0, 'latin1');
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
 }
 
 export const bulkArray = (values: readonly (string | Uint8Array | null)[]): Buffer => array(values.map(bulk));

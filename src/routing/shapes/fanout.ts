@@ -1,7 +1,6 @@
 // Keyless commands sent to every node, with one merge each: DBSIZE sums, KEYS unites,
 // FLUSHDB/FLUSHALL succeed only if every node did, RANDOMKEY picks among the nodes that had one.
 import { array, NIL } from '../../protocol/encode.js';
-import { decodeReply } from '../../protocol/decode.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Shape } from '../dispatch.js';
 
@@ -21,7 +20,7 @@ const fanOut = (merge: Merge): Shape => ({
 export const dbsize = fanOut(sumIntegers);
 export const flush = fanOut(allOk);
 
-export const keys = fanOut((replies) => firstError(replies) ?? array(replies.flatMap((r) => arrayElements(decodeReply(r)))));
+export const keys = fanOut((replies) => firstError(replies) ?? array(replies.flatMap((r) => arrayElements(r))));
 
 export const randomkey = fanOut((replies) => {
   const error = firstError(replies);

@@ -1,12 +1,11 @@
 // Multi-key commands split per node and merged into the reply Redis would give. MSET is not
 // atomic across nodes. When every key lands on one node the request goes there untouched.
-import { encodeCommand, array } from '../../protocol/encode.js';
-import { decodeReply } from '../../protocol/decode.js';
+import { array, commandFromRanges } from '../../protocol/encode.js';
 import { wrongArity } from '../../protocol/errors.js';
 import { ownerOfKey } from '../hashkey.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Part, Shape } from '../dispatch.js';
-import type { RequestView } from '../request.js';
+import { encodedArg, type RequestView } from '../request.js';
 
 interface Groups {
   /** Node of each key group, in first-seen order. */
@@ -40,11 +39,13 @@ function splitShape(step: number, mergeFor: (groups: Groups, req: RequestView) =
       if ((req.argc - 1) % step !== 0) return d.reply(wrongArity(spec.name));
       const groups = groupByNode(req, d, step);
       if (groups.nodes.length === 1) return d.forward(groups.nodes[0], req.raw);
-      const name = req.argBuffer(0);
+      const name = encodedArg(req, 0);
       const parts: Part[] = groups.nodes.map((node, g) => {
-        const args: Buffer[] = [name];
-        for (const i of groups.members[g]) for (let k = 0; k < step; k++) args.push(req.argBuffer(i + k));
-        return { node, bytes: encodeCommand(args) };
+        const members = groups.members[g];
+        const ranges: Buffer[] = [name];
+        // A key and its value (MSET) are adjacent, so one range covers both.
+        for (const i of members) ranges.push(req.raw.subarray(req.ends[i - 1] + 2, req.ends[i + step - 1] + 2));
+        return { node, bytes: commandFromRanges(1 + members.length * step, ranges) };
       });
       d.fragment(parts, mergeFor(groups, req));
     },
@@ -62,7 +63,7 @@ export const mget = splitShape(1, (groups, req) => {
     if (error) return error;
     const out = new Array<Uint8Array>(keyCount);
     replies.forEach((reply, g) => {
-      const values = arrayElements(decodeReply(reply));
+      const values = arrayElements(reply);
       groups.members[g].forEach((argIndex, k) => (out[argIndex - 1] = values[k]));
     });
     return array(out);

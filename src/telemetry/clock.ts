@@ -1,0 +1,6 @@
+// Span times as epoch milliseconds with sub-millisecond precision. The same reading on the main
+// thread and in a worker (each adds its own time origin), so a time taken by a ConnectionActor can
+// start a span that a NodeActor in a worker thread ends.
+import { performance } from 'node:perf_hooks';
+
+export const now = (): number => performance.timeOrigin + performance.now();
