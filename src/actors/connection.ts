@@ -47,7 +47,8 @@ export interface ConnectionOptions {
 }
 
 export function connectionBehavior(options: ConnectionOptions): Behavior<ConnectionMessage> {
-  return { name: 'connection', create: (ctx) => new ConnectionActor(ctx, options) };
+  // A client's socket and its place in the reply stream cannot be rebuilt: a crash closes the client.
+  return { name: 'connection', restart: false, create: (ctx) => new ConnectionActor(ctx, options) };
 }
 
 class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState {

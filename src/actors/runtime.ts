@@ -38,6 +38,8 @@ export interface Behavior<M> {
   create(ctx: ActorContext): Actor<M>;
   /** Answers a message that the actor could not complete because it crashed. */
   reject?(msg: M, ctx: ActorContext, reason: Error): void;
+  /** false: a crash stops the actor for good (its resources, such as a client socket, are gone). */
+  readonly restart?: boolean;
 }
 
 export interface Runtime {
@@ -234,8 +236,12 @@ export class ActorRuntime implements Runtime {
     } catch {
       // Cleanup of a crashed actor is best effort.
     }
-    cell.mailbox = unread.concat(cell.mailbox);
     cell.actor = null;
+    if (cell.behavior.restart === false) {
+      this.cells.delete(cell.address);
+      return;
+    }
+    cell.mailbox = unread.concat(cell.mailbox);
     const now = Date.now();
     if (now - cell.lastRestart > STABLE_AFTER_MS) cell.restarts = 0;
     const delay = Math.min(MAX_BACKOFF_MS, 10 * 2 ** cell.restarts);

@@ -375,3 +375,34 @@ test('an actor whose last batch before stop() crashes is removed and never resta
   assert.equal(instances[0].stopped, 1);
   assert.equal(rt.has(address), false, 'the stopped address must be gone, not left half-alive');
 });
+
+test('an actor whose behavior says restart: false is stopped for good by a crash, after rejecting its work', async () => {
+  const rt = new ActorRuntime();
+  const log: string[] = [];
+  const rejected: string[] = [];
+  let created = 0;
+  const a = rt.spawn<string>({
+    name: 'once',
+    restart: false,
+    create: () => {
+      created++;
+      return {
+        receive: (m) => {
+          if (m === 'boom') throw new Error('boom');
+          log.push(m);
+        },
+        stop: () => void log.push('stop'),
+      };
+    },
+    reject: (m) => void rejected.push(m),
+  });
+  rt.tell(a, 'ok');
+  rt.tell(a, 'boom');
+  rt.tell(a, 'after');
+  rt.drain();
+  assert.deepEqual(log, ['ok', 'stop']);
+  assert.deepEqual(rejected, ['boom']);
+  assert.equal(rt.has(a), false);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(created, 1);
+});
