@@ -34,6 +34,15 @@ export class ByteAccumulator {
     return this.len - this.pos;
   }
 
+  /** Drops the reference to a fully read chunk, so an idle connection holds no input bytes. */
+  release(): void {
+    if (this.pos === this.len) {
+      this.buf = EMPTY;
+      this.len = 0;
+      this.pos = 0;
+    }
+  }
+
   private ownedBuf: Buffer | null = null;
   private get owned(): boolean {
     return this.ownedBuf === this.buf;

@@ -60,7 +60,11 @@ export class RequestParser {
     const input = this.input;
     for (;;) {
       const available = input.available;
-      if (available === 0 || available < this.need) return false;
+      if (available === 0) {
+        input.release();
+        return false;
+      }
+      if (available < this.need) return false;
       if (this.declared === 0) {
         const first = input.buf[input.pos];
         const started = first === 42 ? this.startMultibulk() : this.parseInline();
