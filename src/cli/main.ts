@@ -42,6 +42,7 @@ program
     `where node actors run: ${NODE_ACTOR_PLACEMENTS.join(' or ')} (default ${defaults.nodeActors}; env JUPITER_NODE_ACTORS)`,
   )
   .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default ${defaults.log.level}; env JUPITER_LOG_LEVEL)`)
+  .option('--workers <count>', `proxy processes sharing the port (default ${defaults.workers}; env JUPITER_WORKERS)`, numberOrText)
   .addHelpText(
     'after',
     '\nExample:\n  jupiter --port 6380 --nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003\n\n' +

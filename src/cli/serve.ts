@@ -4,6 +4,7 @@ import { createProxy } from '../actors/system.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { exitOnSignals, listenFailure } from './signals.js';
+import { superviseWorkers } from './workers.js';
 
 /** The serve flags as commander parsed them; each is optional and overrides the file and environment. */
 export interface ServeFlags {
@@ -13,6 +14,7 @@ export interface ServeFlags {
   readonly nodes?: string[];
   readonly nodeActors?: string;
   readonly logLevel?: string;
+  readonly workers?: number | string;
 }
 
 // How long in-flight requests may take to finish after a shutdown signal.
@@ -22,10 +24,12 @@ const say = (line: string): void => void process.stderr.write(`jupiter: ${line}\
 
 export async function serve(flags: ServeFlags): Promise<void> {
   const config = configFrom(flags);
+  if (superviseWorkers(config.workers, say)) return;
   const log = pino({ name: 'jupiter', level: config.log.level });
   let proxy;
   try {
-    proxy = await createProxy(config, { logger: log });
+    // The CLI is its own application: it installs the OpenTelemetry SDK (unless tracing is off).
+    proxy = await createProxy(config, { logger: log, installTracing: true });
   } catch (error) {
     say(listenFailure(error, config.bind, config.port) ?? (error as Error).message);
     process.exit(1);
@@ -46,6 +50,7 @@ function configFrom(flags: ServeFlags): Config {
     bind: flags.bind,
     nodes: flags.nodes,
     nodeActors: flags.nodeActors,
+    workers: flags.workers,
     log: flags.logLevel === undefined ? undefined : { level: flags.logLevel },
   };
   try {

@@ -47,6 +47,8 @@ export const configSchema = z
       }),
     /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */
     nodeActors: z.enum(NODE_ACTOR_PLACEMENTS).default('main'),
+    /** Proxy processes sharing the listening port (node:cluster); more than 1 only pays off with spare cores. */
+    workers: z.number().int().min(1).max(64).default(1),
     /** Hash keys holding {tag} by the tag only. */
     hashTags: z.boolean().default(true),
     /** Trailing-argument option prefixes; an empty string switches that option off. */
@@ -117,6 +119,7 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_BIND: { option: 'bind', parse: (v) => v },
   JUPITER_NODES: { option: 'nodes', parse: commaList },
   JUPITER_NODE_ACTORS: { option: 'nodeActors', parse: (v) => v },
+  JUPITER_WORKERS: { option: 'workers', parse: numberOrText },
   JUPITER_LOG_LEVEL: { option: 'log.level', parse: (v) => v },
   JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },
   JUPITER_TRACING_SAMPLE_RATIO: { option: 'tracing.sampleRatio', parse: numberOrText },
