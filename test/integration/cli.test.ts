@@ -149,6 +149,27 @@ describe('jupiter serve', { timeout: 60_000 }, () => {
     assert.equal(await accepts(port), false, 'the port is closed after exit');
   });
 
+  it('with --workers 2 serves from two processes on one port, and all exit 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const run = cli(['--port', String(port), '--nodes', nodes.map((n) => n.address).join(','), '--workers', '2', '--log-level', 'warn']);
+    const first = await clientWhenReady(port, run);
+    clients.push(first);
+    const pids = new Set<string>();
+    for (let i = 0; i < 20 && pids.size < 2; i++) {
+      const c = await clientWhenReady(port, run);
+      clients.push(c);
+      const info = (await c.call('INFO', 'server')) as string;
+      pids.add(/process_id:(\d+)/.exec(info)![1]);
+      assert.equal(await c.call('SET', `w${i}`, String(i)), 'OK');
+      assert.equal(await first.get(`w${i}`), String(i), 'every worker routes a key to the same node');
+    }
+    assert.equal(pids.size, 2, 'connections are spread over two worker processes');
+    clients.forEach((c) => c.disconnect());
+    run.process.kill('SIGTERM');
+    assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr());
+    for (const pid of pids) assert.equal(alive(Number(pid)), false, `worker ${pid} is gone`);
+  });
+
   it('takes options from --config, with flags over the file', async () => {
     const port = await freePort();
     const file = path.join(dir, 'good.yaml');
