@@ -52,6 +52,36 @@ export const commandCount = specs.size;
 const spellings = new Map<string, CommandSpec | null>();
 const MAX_SPELLINGS = 4096;
 
+// Lookup straight from the request bytes, without making a string: a case-folded hash picks the
+// candidates, a byte comparison confirms. This runs for every request.
+const byHash = new Map<number, CommandSpec[]>();
+for (const spec of specs.values()) {
+  const h = foldedHash(Buffer.from(spec.name, 'latin1'), 0, spec.name.length);
+  byHash.set(h, [...(byHash.get(h) ?? []), spec]);
+}
+
+function foldedHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] | 0x20), 0x01000193);
+  return h >>> 0;
+}
+
+function sameFolded(name: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const b = buf[start + i];
+    if ((b >= 65 && b <= 90 ? b | 0x20 : b) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+export function lookupCommandBytes(buf: Uint8Array, start: number, end: number): CommandSpec | undefined {
+  const candidates = byHash.get(foldedHash(buf, start, end));
+  if (candidates === undefined) return undefined;
+  for (const spec of candidates) if (sameFolded(spec.name, buf, start, end)) return spec;
+  return undefined;
+}
+
 export function lookupCommand(name: string): CommandSpec | undefined {
   const hit = spellings.get(name);
   if (hit !== undefined) return hit ?? undefined;

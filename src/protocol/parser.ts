@@ -29,14 +29,16 @@ export class RequestParser {
   raw: Buffer = Buffer.alloc(0);
   /** Argument count of the current request, command name included. */
   argc = 0;
-  /** Argument i lies at raw[starts[i], ends[i]). */
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
+  /** Argument i (< argc) lies at raw[starts[i], ends[i]); the arrays are reused, so only argc counts. */
+  starts: number[] = [];
+  ends: number[] = [];
 
   private readonly input = new ByteAccumulator();
   private readonly limits: ParserLimits;
   // Progress through a multibulk request that has not fully arrived, relative to its first byte.
   private declared = 0;
+  private parsed = 0;
+  private shrinkAfterUse = false;
   private offset = 0;
   // Bytes (from the request start) that must be buffered before parsing can progress.
   private need = 0;
@@ -57,6 +59,11 @@ export class RequestParser {
 
   /** Parses the next complete request into raw/argc/starts/ends; false when more bytes are needed. */
   next(): boolean {
+    if (this.shrinkAfterUse) {
+      this.shrinkAfterUse = false;
+      this.starts = [];
+      this.ends = [];
+    }
     const input = this.input;
     for (;;) {
       const available = input.available;
@@ -116,9 +123,8 @@ export class RequestParser {
       return Step.Skipped;
     }
     this.declared = count;
+    this.parsed = 0;
     this.offset = cr + 2 - pos;
-    this.starts.length = 0;
-    this.ends.length = 0;
     return Step.Started;
   }
 
@@ -126,7 +132,7 @@ export class RequestParser {
     const input = this.input;
     const { buf, pos, len } = input;
     const { starts, ends } = this;
-    while (starts.length < this.declared) {
+    while (this.parsed < this.declared) {
       const at = pos + this.offset;
       if (at >= len) {
         this.need = this.offset + 1;
@@ -152,12 +158,14 @@ export class RequestParser {
         return false;
       }
       // Like Redis, the two bytes after a payload are skipped, not checked; the node skips them too.
-      starts.push(start - pos);
-      ends.push(stop - pos);
+      starts[this.parsed] = start - pos;
+      ends[this.parsed++] = stop - pos;
       this.offset = stop + 2 - pos;
     }
     this.raw = buf.subarray(pos, pos + this.offset);
     this.argc = this.declared;
+    // A huge request must not leave huge arrays behind on an idle connection.
+    if (this.argc > 1024) this.shrinkAfterUse = true;
     input.pos = pos + this.offset;
     this.declared = 0;
     this.offset = 0;
@@ -187,15 +195,13 @@ export class RequestParser {
   /** Makes the current request a multibulk encoding of args (used for inline requests). */
   private setRequest(args: readonly string[]): void {
     const raw = encodeCommand(args);
-    this.starts.length = 0;
-    this.ends.length = 0;
     let p = raw.indexOf(10) + 1;
-    for (const a of args) {
+    args.forEach((a, i) => {
       const start = raw.indexOf(13, p) + 2;
-      this.starts.push(start);
-      this.ends.push(start + a.length);
+      this.starts[i] = start;
+      this.ends[i] = start + a.length;
       p = start + a.length + 2;
-    }
+    });
     this.raw = raw;
     this.argc = args.length;
   }

@@ -1,7 +1,7 @@
 // One request's routing, in order: strip trailing options (hash=, index=, traceparent=), find the
 // command, check its arity, then either pin it to the node of an explicit hash key or let its
 // shape decide. Every refusal is a Redis-style error reply.
-import { arityOk, lookupCommand, type CommandSpec } from '../protocol/commands.js';
+import { arityOk, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
 import { unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
 import { ownerOfKey, ownerOfKeyString } from './hashkey.js';
 import { compileOptionTest, stripOptions, type OptionPrefixes } from './options.js';
@@ -46,9 +46,9 @@ export class Router {
 
   /** The command (or subcommand) spec, or undefined after replying with Redis's error. */
   private resolve(req: RequestView, d: Dispatch): CommandSpec | undefined {
-    const name = req.argString(0);
-    const spec = lookupCommand(name);
+    const spec = lookupCommandBytes(req.raw, req.starts[0], req.ends[0]);
     if (spec === undefined) {
+      const name = req.argString(0);
       const args: string[] = [];
       // Redis quotes arguments until the list reaches 128 characters; each takes at least 3.
       for (let i = 1; i < req.argc && i <= 43; i++) args.push(req.argString(i));
