@@ -12,6 +12,8 @@ import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Behavior } from './runtime.js';
 import type { NodeMessage } from './node.js';
 import type { RingSnapshot } from './membership.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
 
 export type Replied = { readonly type: 'Replied'; readonly batch: ReplyBatch };
 export type RingChanged = { readonly type: 'RingChanged'; readonly snapshot: RingSnapshot };
@@ -42,6 +44,8 @@ export interface ConnectionOptions {
   readonly hashTags: boolean;
   readonly limits: ConnectionLimits;
   readonly proxy: ProxyFacts;
+  /** The proxy's tracing; null when it is switched off. */
+  readonly tracing: Tracing | null;
   /** Called once the socket is closed and the actor stopped. */
   readonly closed: (id: number) => void;
 }
@@ -70,6 +74,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private readPaused = false;
   private writeBlocked = false;
   private readonly createdAt = Date.now();
+  /** Null unless spans can be made: then the hot path's only cost is checking it. */
+  private readonly tracing: ConnectionTracing | null;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -83,6 +89,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const socket = (this.socket = options.socket);
     const self = ctx.self;
     socket.setNoDelay(true);
+    this.tracing =
+      options.tracing?.forConnection({ id: this.id, address: socket.remoteAddress, port: socket.remotePort, serverPort: socket.localPort }) ?? null;
     socket.on('data', (chunk: Buffer) => ctx.tell(self, { type: 'Received', chunk }));
     socket.on('drain', () => ctx.tell(self, { type: 'Writable' }));
     socket.on('error', () => {});
@@ -121,7 +129,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   /** Once per turn: write every reply that is ready, in one write, then decide about reading. */
   flush(): void {
     const out = this.out;
+    const first = this.replies.firstSlot;
     if (this.replies.takeReady(out) > 0 && !this.socket.destroyed) {
+      if (this.tracing !== null && this.tracing.pending > 0) this.tracing.written(first, out);
       this.writeBlocked = !this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out)) || this.writeBlocked;
       out.length = 0;
       const limit = this.options.limits.maxOutputBuffer;
@@ -137,6 +147,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   stop(): void {
+    this.tracing?.closed();
     this.socket.destroy();
     this.options.closed(this.id);
   }
@@ -191,6 +202,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
 
   private received(chunk: Buffer): void {
     if (this.closing) return;
+    if (this.tracing !== null) this.tracing.arrived();
     try {
       this.parser.push(chunk);
     } catch (error) {
@@ -202,14 +214,39 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
 
   /** Routes parsed requests until the input runs out or the in-flight limit is reached. */
   private pump(): void {
-    const { parser, options } = this;
+    const { parser, options, tracing } = this;
     const max = options.limits.maxInflight;
     try {
-      while (!this.closing && this.replies.size < max && parser.next()) options.router.route(parser, this);
+      while (!this.closing && this.replies.size < max && parser.next()) {
+        if (tracing === null) options.router.route(parser, this);
+        else this.routeTraced(tracing);
+      }
     } catch (error) {
       this.protocolError(error);
     }
     this.sendRoutes();
+  }
+
+  /**
+   * Routes one request, then lets tracing decide whether it is sampled; a sampled request's
+   * entries in this turn's Route batches (one per node it went to) get its trace.
+   */
+  private routeTraced(tracing: ConnectionTracing): void {
+    const slot = this.replies.nextSlot;
+    const traceparent = this.options.router.route(this.parser, this);
+    if (this.replies.nextSlot === slot) return;
+    const request = tracing.begin(this.parser, traceparent, slot, this.snapshot.ring.epoch);
+    if (request !== undefined) this.attachTrace(request, slot);
+  }
+
+  private attachTrace(request: TracedRequest, slot: number): void {
+    for (const batch of this.routes) {
+      if (batch === undefined) continue;
+      // The request's entries are the last ones of each batch it was added to.
+      for (let i = batch.slots.length - 1; i >= 0 && batch.slots[i] === slot; i--) {
+        (batch.traces ??= [])[i] = request.part(batch.bytes[i]);
+      }
+    }
   }
 
   /** Like Redis: earlier replies first, then the error, then close. */

@@ -9,6 +9,8 @@ import { unhandled, type Actor, type ActorContext, type Address, type Behavior }
 import type { Replied } from './connection.js';
 import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import type { NodeHealth } from './membership.js';
+import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
+import type { RequestTrace } from '../telemetry/request-trace.js';
 
 export type NodeMessage =
   | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch }
@@ -20,12 +22,13 @@ export type NodeMessage =
 
 type Route = Extract<NodeMessage, { type: 'Route' }>;
 
-/** One request in flight: where its reply goes, and when it was queued. */
+/** One request in flight: where its reply goes, when it was queued, and its spans if sampled. */
 interface Pending {
   readonly replyTo: Address;
   readonly slot: number;
   readonly part: number;
   readonly at: number;
+  readonly hop: Hop | undefined;
 }
 
 export interface NodeOptions {
@@ -72,6 +75,8 @@ class NodeActor implements Actor<NodeMessage> {
   private readonly ticker: NodeJS.Timeout;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer };
+  /** Spans of sampled requests only: untraced ones never reach it. */
+  private readonly tracing: BackendTracing;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -82,6 +87,7 @@ class NodeActor implements Actor<NodeMessage> {
       timeout: nodeTimeout(options.id),
       badReply: nodeProtocolError(options.id),
     };
+    this.tracing = new BackendTracing(options);
     const every = Math.max(10, Math.min(250, Math.floor(options.requestTimeoutMs / 4)));
     this.ticker = setInterval(() => ctx.tell(ctx.self, { type: 'Tick' }), every);
     this.ticker.unref();
@@ -123,12 +129,13 @@ class NodeActor implements Actor<NodeMessage> {
     this.socket!.write(out.length === 1 ? out[0] : Buffer.concat(out, this.outboxBytes));
     this.outbox = [];
     this.outboxBytes = 0;
+    if (this.tracing.waiting) this.tracing.written();
   }
 
   /** What a crash must answer: the pending requests, regrouped as the Route messages they came in. */
   *inflight(): Iterable<NodeMessage> {
     for (const p of this.pending) {
-      yield { type: 'Route', replyTo: p.replyTo, batch: { slots: [p.slot], parts: [p.part], bytes: [] } };
+      yield { type: 'Route', replyTo: p.replyTo, batch: { slots: [p.slot], parts: [p.part], bytes: [], traces: undefined } };
     }
   }
 
@@ -142,18 +149,28 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private route({ replyTo, batch }: Route): void {
-    const { slots, parts, bytes } = batch;
+    const { slots, parts, bytes, traces } = batch;
     if (this.state === 'down') {
       const error = this.errors.unavailable;
+      if (traces !== undefined) this.refuseTraced(traces, error);
       this.ctx.tell(replyTo, replied({ slots, parts, bytes: slots.map(() => error) }));
       return;
     }
     const at = Date.now();
     for (let i = 0; i < slots.length; i++) {
-      this.pending.push({ replyTo, slot: slots[i], part: parts[i], at });
+      const hop = traces === undefined ? undefined : this.arrivedTraced(traces[i]);
+      this.pending.push({ replyTo, slot: slots[i], part: parts[i], at, hop });
       this.outbox.push(bytes[i]);
       this.outboxBytes += bytes[i].length;
     }
+  }
+
+  private arrivedTraced(trace: RequestTrace | undefined): Hop | undefined {
+    return trace === undefined ? undefined : this.tracing.arrived(trace, this.pending.length);
+  }
+
+  private refuseTraced(traces: readonly (RequestTrace | undefined)[], error: Buffer): void {
+    for (const trace of traces) if (trace !== undefined) this.tracing.refused(trace, this.pending.length, 'node_unavailable', error);
   }
 
   private answer(p: Pending, bytes: Uint8Array): void {
@@ -179,6 +196,7 @@ class NodeActor implements Actor<NodeMessage> {
         const p = this.pending.shift();
         if (p === undefined) throw new ReplyProtocolError('a reply nobody asked for');
         this.answer(p, reply);
+        if (p.hop !== undefined) this.tracing.replied(p.hop, reply);
       }
     } catch (error) {
       if (!(error instanceof ReplyProtocolError)) throw error;
@@ -227,10 +245,19 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private failAll(error: Buffer): void {
-    for (const p of this.pending.drain()) this.answer(p, error);
+    const failure = this.failureOf(error);
+    for (const p of this.pending.drain()) {
+      this.answer(p, error);
+      if (p.hop !== undefined) this.tracing.failed(p.hop, failure, error);
+    }
     this.sendAnswers();
     this.outbox = [];
     this.outboxBytes = 0;
+    this.tracing.discardUnwritten();
+  }
+
+  private failureOf(error: Buffer): FailureType {
+    return error === this.errors.timeout ? 'timeout' : error === this.errors.badReply ? 'protocol_error' : 'node_unavailable';
   }
 
   /** Replies come in order, so if the oldest request is late, the whole link is stuck. */

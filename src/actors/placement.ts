@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ActorRuntime, Address, Link } from './runtime.js';
 import type { NodeOptions } from './node.js';
+import type { SdkSettings } from '../telemetry/sdk.js';
 
 /** Actors that may be placed in a worker, by kind, with their (cloneable) start options. */
 export interface Placeable {
@@ -12,9 +13,18 @@ export interface Placeable {
 export type ToWorker =
   | { readonly op: 'spawn'; readonly address: Address; readonly kind: keyof Placeable; readonly options: Placeable[keyof Placeable] }
   | { readonly op: 'stop'; readonly address: Address }
-  | { readonly op: 'tell'; readonly batch: readonly (readonly [Address, unknown])[] };
+  | { readonly op: 'tell'; readonly batch: readonly (readonly [Address, unknown])[] }
+  /** Install the main thread's OpenTelemetry SDK here too (spans made here export from here); answered by tracingInstalled. */
+  | { readonly op: 'installTracing'; readonly settings: SdkSettings }
+  /** Export the spans still held here, before the worker is terminated; answered by tracingFlushed. */
+  | { readonly op: 'flushTracing' };
 
-export type FromWorker = { readonly op: 'tell'; readonly batch: readonly (readonly [Address, unknown])[] };
+type TracingAnswer = { readonly op: 'tracingInstalled' } | { readonly op: 'tracingFlushed' };
+
+export type FromWorker = { readonly op: 'tell'; readonly batch: readonly (readonly [Address, unknown])[] } | TracingAnswer;
+
+/** How long the main thread waits for the worker's tracing to be installed or flushed. */
+const TRACING_TIMEOUT_MS = 5000;
 
 /**
  * Byte payloads travel in `batch.bytes`. A view into a larger buffer would be cloned whole,
@@ -58,9 +68,15 @@ export class WorkerHost {
   private readonly spawned: ToWorker[] = [];
   private closing = false;
 
+  /** Who waits for each of the worker's tracing answers. */
+  private readonly waiting = new Map<TracingAnswer['op'], () => void>();
+  private installed: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly runtime: ActorRuntime,
     private readonly onError: (error: Error) => void,
+    /** The SDK the main thread installed, installed in the worker too. */
+    private readonly tracing?: SdkSettings,
   ) {
     this.link = new BatchingLink((batch) => this.worker.postMessage({ op: 'tell', batch } satisfies ToWorker));
     this.worker = this.start();
@@ -75,15 +91,44 @@ export class WorkerHost {
     return address;
   }
 
+  /** Resolves once the worker's SDK is installed, so that no early span made there is lost. */
+  tracingInstalled(): Promise<void> {
+    return this.installed;
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    if (this.tracing !== undefined) {
+      const flushed = this.answer('tracingFlushed');
+      this.worker.postMessage({ op: 'flushTracing' } satisfies ToWorker);
+      await flushed;
+    }
     await this.worker.terminate();
+  }
+
+  /** The worker's next answer `op`, or nothing after a timeout (the worker may be gone). */
+  private answer(op: TracingAnswer['op']): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, TRACING_TIMEOUT_MS);
+      timer.unref();
+      this.waiting.set(op, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private start(): Worker {
     const worker = workerThread();
     worker.unref();
-    worker.on('message', (m: FromWorker) => deliver(this.runtime, m.batch));
+    worker.on('message', (m: FromWorker) => {
+      if (m.op === 'tell') deliver(this.runtime, m.batch);
+      else this.waiting.get(m.op)?.();
+    });
+    if (this.tracing !== undefined) {
+      this.installed = this.answer('tracingInstalled');
+      worker.postMessage({ op: 'installTracing', settings: this.tracing } satisfies ToWorker);
+    }
     worker.on('error', this.onError);
     // Requests that were inside a dead worker are lost; the actors are started again so new ones are served.
     worker.on('exit', () => {

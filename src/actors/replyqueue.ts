@@ -27,6 +27,16 @@ export class ReplyQueue {
     return this.entries.length - this.head;
   }
 
+  /** The slot of the oldest reply not yet written. */
+  get firstSlot(): number {
+    return this.headSeq;
+  }
+
+  /** The slot the next open() will return. */
+  get nextSlot(): number {
+    return this.headSeq + this.size;
+  }
+
   open(): number {
     this.entries.push(null);
     return this.headSeq + this.size - 1;

@@ -13,6 +13,8 @@ import { nodeBehavior, type NodeOptions } from './node.js';
 import { WorkerHost } from './placement.js';
 import type { Member } from '../ring/ring.js';
 import type { ProxyFacts } from '../routing/dispatch.js';
+import { Tracing } from '../telemetry/tracing.js';
+import type { InstalledSdk } from '../telemetry/sdk.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -27,13 +29,32 @@ export interface Proxy {
 
 export interface ProxyOptions {
   readonly logger?: Logger;
+  /**
+   * Install jupiter's own OpenTelemetry SDK (OTLP/HTTP exporter, configured by `tracing.endpoint`
+   * and the OTEL_* variables) unless tracing is off or another SDK is already registered; stop()
+   * flushes and removes it. Without it, spans go to whatever SDK the application registered.
+   */
+  readonly installTracing?: boolean;
+}
+
+/** Loads the SDK only when asked, so that embedding jupiter never pulls it in otherwise. */
+async function loadSdk(endpoint: string | undefined): Promise<InstalledSdk | null> {
+  const sdk = await import('../telemetry/sdk.js');
+  return sdk.installSdk(sdk.sdkSettings(endpoint));
 }
 
 export async function createProxy(input: ConfigInput | Config, options: ProxyOptions = {}): Promise<Proxy> {
   const config = validateConfig(input);
   const log = options.logger ?? pino({ level: config.log.level });
   const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
-  const host = config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed')) : null;
+  const tracing = Tracing.create(config.tracing, Object.values(config.prefixes));
+  const sdk = tracing !== null && options.installTracing ? await loadSdk(config.tracing.endpoint) : null;
+  if (sdk !== null) {
+    const endpoint = sdk.settings.endpoint ?? 'from OTEL_EXPORTER_OTLP_* (default http://localhost:4318/v1/traces)';
+    log.info({ sampleRatio: tracing!.ratio, recordKeys: tracing!.recordKeys, endpoint }, 'tracing on');
+  }
+  const host =
+    config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed'), sdk?.settings) : null;
 
   const nodeOptions = (member: Member, health: Address): NodeOptions => {
     const { host: h, port } = config.nodes.find((n) => `${n.host}:${n.port}` === member.id)!;
@@ -90,6 +111,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         hashTags: config.hashTags,
         limits,
         proxy: facts,
+        tracing,
         closed: (closedId) => {
           connections.delete(closedId);
           runtime.tell(membership, { type: 'Unsubscribe', subscriber: address });
@@ -101,6 +123,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   });
 
   try {
+    await host?.tracingInstalled();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.bind, () => {
@@ -113,6 +136,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     for (const node of snapshot?.nodes ?? []) runtime.stop(node);
     runtime.stop(membership);
     await host?.close();
+    await sdk?.shutdown();
     throw error;
   }
   listeningPort = (server.address() as net.AddressInfo).port;
@@ -137,6 +161,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         for (const node of snapshot?.nodes ?? []) runtime.stop(node);
         runtime.stop(membership);
         await host?.close();
+        await sdk?.shutdown();
         log.info('jupiter stopped');
       })();
       return stopping;

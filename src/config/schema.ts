@@ -85,7 +85,7 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         /**
          * Share of commands without a client trace context that are traced, 0 to 1. Unset: from
-         * OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else 0.01 (at most 5% of throughput).
+         * OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else 0.001 (at most 5% of throughput).
          */
         sampleRatio: z.number().min(0).max(1).optional(),
         /** Keys (never values) in db.query.text. */

@@ -23,7 +23,6 @@ import {
 import { now } from './clock.js';
 import type { RequestTrace } from './request-trace.js';
 import { recordFailure, recordReplyError, replyError } from './status.js';
-import { parseTraceparent } from './traceparent.js';
 import { tracer } from './tracer.js';
 
 export interface TracedNode {
@@ -50,7 +49,6 @@ export type FailureType = 'node_unavailable' | 'timeout' | 'protocol_error';
 export class BackendTracing {
   /** Traced requests that arrived since the node's socket was last written. */
   private unwritten: Hop[] = [];
-  private readonly tracer = tracer();
   private readonly hopName: string;
 
   constructor(private readonly node: TracedNode) {
@@ -77,7 +75,7 @@ export class BackendTracing {
       hop.span.setAttribute(QUEUE_WAIT_MS, at - hop.arrivedAt);
       hop.span.addEvent(EVENT_WRITTEN, at);
       const { operation, query } = hop.trace;
-      hop.client = this.tracer.startSpan(
+      hop.client = tracer().startSpan(
         operation,
         {
           kind: SpanKind.CLIENT,
@@ -95,6 +93,11 @@ export class BackendTracing {
       if (query !== undefined) hop.client.setAttribute(DB_QUERY_TEXT, query);
     }
     this.unwritten = [];
+  }
+
+  /** The requests not yet written were failed and will never be written. */
+  discardUnwritten(): void {
+    if (this.unwritten.length > 0) this.unwritten = [];
   }
 
   /** Redis answered the request. */
@@ -129,8 +132,7 @@ export class BackendTracing {
 
   private startHop(request: RequestTrace, queueDepth: number): Hop {
     const at = now();
-    const parent = parseTraceparent(request.parent, false);
-    const span = this.tracer.startSpan(
+    const span = tracer().startSpan(
       this.hopName,
       {
         kind: SpanKind.INTERNAL,
@@ -142,7 +144,7 @@ export class BackendTracing {
           [HOP_MS]: at - request.sentAt,
         },
       },
-      parent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parent),
+      trace.setSpanContext(ROOT_CONTEXT, request.parent),
     );
     span.addEvent(EVENT_ENQUEUED, at);
     return new Hop(span, request, at);

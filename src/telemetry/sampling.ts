@@ -6,7 +6,7 @@
  * Share of root requests traced when neither the configuration nor OTEL_TRACES_SAMPLER says:
  * chosen so that tracing costs at most 5% of the proxy's throughput (see docs/benchmarks.md).
  */
-export const DEFAULT_SAMPLE_RATIO = 0.01;
+export const DEFAULT_SAMPLE_RATIO = 0.001;
 
 /**
  * The root ratio: `tracing.sampleRatio` when the configuration sets it, else the standard

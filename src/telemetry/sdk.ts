@@ -34,6 +34,8 @@ export function sdkDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === 'none';
 }
 
+const SHUTDOWN_TIMEOUT_MS = 3000;
+
 // One SDK per thread, shared by every proxy in it that asked for one.
 let installed: { provider: NodeTracerProvider; users: number } | null = null;
 
@@ -51,7 +53,9 @@ export function installSdk(settings: SdkSettings, env: NodeJS.ProcessEnv = proce
       sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(settings.endpoint === undefined ? {} : { url: settings.endpoint }))],
     });
-    provider.register();
+    // No context manager: jupiter hands span contexts on explicitly, and the default one
+    // (AsyncLocalStorage) would put async hooks on every callback of the process.
+    provider.register({ contextManager: null });
     installed = { provider, users: 0 };
   }
   const mine = installed;
@@ -66,7 +70,8 @@ export function installSdk(settings: SdkSettings, env: NodeJS.ProcessEnv = proce
       if (--mine.users > 0) return mine.provider.forceFlush();
       if (installed === mine) installed = null;
       trace.disable();
-      await mine.provider.shutdown();
+      // An unreachable collector must not hold up a shutdown for the exporter's whole timeout.
+      await Promise.race([mine.provider.shutdown(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref())]);
     },
   };
 }

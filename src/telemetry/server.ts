@@ -2,7 +2,7 @@
 // that held the command arrived, marked when it was routed, ended when its reply is written to
 // the client. Sampling is decided here, once per command, after routing has found the client's
 // traceparent; an untraced command leaves no trace data anywhere.
-import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type SpanContext } from '@opentelemetry/api';
 import {
   CLIENT_ADDRESS,
   CLIENT_ID,
@@ -22,7 +22,7 @@ import { now } from './clock.js';
 import { encodedArgs, operationName, queryText, requestArgs } from './query.js';
 import type { RequestTrace } from './request-trace.js';
 import { recordFailure, recordReplyError, replyError } from './status.js';
-import { formatTraceparent, isSampled, parseTraceparent } from './traceparent.js';
+import { isSampled, parseTraceparent } from './traceparent.js';
 import { tracer } from './tracer.js';
 import type { Tracing } from './tracing.js';
 import type { RequestView } from '../routing/request.js';
@@ -38,7 +38,7 @@ export interface TracedClient {
 /** One traced command: hands each part it sends to a node the trace context to carry. */
 export class TracedRequest {
   private parts = 0;
-  private readonly parent: string;
+  private readonly parent: SpanContext;
 
   constructor(
     private readonly span: Span,
@@ -46,7 +46,9 @@ export class TracedRequest {
     private readonly epoch: number,
     private readonly recordKeys: boolean,
   ) {
-    this.parent = formatTraceparent(span.spanContext());
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    // Only the three fields: a plain object that clones to a worker thread.
+    this.parent = { traceId, spanId, traceFlags };
   }
 
   /** The trace of the part (or whole request) sent to one node, for its Route message. */
@@ -61,7 +63,6 @@ export class ConnectionTracing {
   private arrivedAt = 0;
   /** SERVER spans waiting for their reply to be written, by reply slot. */
   private readonly open = new Map<number, Span>();
-  private readonly tracer = tracer();
 
   constructor(
     private readonly tracing: Tracing,
@@ -94,7 +95,7 @@ export class ConnectionTracing {
     }
     const operation = operationName(req);
     const { client } = this;
-    const span = this.tracer.startSpan(
+    const span = tracer().startSpan(
       operation,
       {
         kind: SpanKind.SERVER,

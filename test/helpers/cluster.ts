@@ -1,6 +1,6 @@
 // A test cluster: real redis-server nodes behind an in-process jupiter.
 import { Redis } from 'ioredis';
-import { createProxy, type Proxy } from '../../src/actors/system.js';
+import { createProxy, type Proxy, type ProxyOptions } from '../../src/actors/system.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startRedisNodes, type RedisNode } from './redis.js';
 
@@ -18,15 +18,12 @@ export interface TestCluster {
 /** Where NodeActors run in the integration suite: JUPITER_TEST_NODE_ACTORS=worker runs it again in a worker. */
 export const nodeActorsPlacement = (process.env.JUPITER_TEST_NODE_ACTORS as 'main' | 'worker' | undefined) ?? 'main';
 
-export async function startCluster(count = 3, overrides: Partial<ConfigInput> = {}): Promise<TestCluster> {
+export async function startCluster(count = 3, overrides: Partial<ConfigInput> = {}, options: ProxyOptions = {}): Promise<TestCluster> {
   const nodes = await startRedisNodes(count);
-  const proxy = await createProxy({
-    port: 0,
-    nodes: nodes.map((n) => n.address),
-    nodeActors: nodeActorsPlacement,
-    log: { level: 'silent' },
-    ...overrides,
-  });
+  const proxy = await createProxy(
+    { port: 0, nodes: nodes.map((n) => n.address), nodeActors: nodeActorsPlacement, log: { level: 'silent' }, ...overrides },
+    options,
+  );
   const clients: Redis[] = [];
   const track = (r: Redis): Redis => {
     clients.push(r);
