@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { RequestParser, defaultParserLimits, type ParserLimits } from '../../../src/protocol/parser.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
+import { splitAt } from '../../helpers/chunks.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const hex = (buf: Uint8Array): string => Buffer.from(buf).toString('hex');
@@ -36,19 +37,6 @@ function parseChunks(chunks: readonly Buffer[], limits?: ParserLimits): Parsed[]
     take(p, out);
   }
   assert.equal(p.buffered, 0, 'every byte of the pipeline was consumed');
-  return out;
-}
-
-function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
-  const sorted = [...cuts].sort((x, y) => x - y);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const c of sorted) {
-    out.push(buf.subarray(prev, c));
-    prev = c;
-  }
-  out.push(buf.subarray(prev));
-  // Empty chunks are legal input too: a socket never delivers them, but they must not break anything.
   return out;
 }
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ReplyFramer, ReplyProtocolError, defaultFramerLimits, type FramerLimits } from '../../../src/protocol/replies.js';
 import { decodeReply, type Reply } from '../../../src/protocol/decode.js';
 import { array, bulk, bulkArray, integer, status, NIL, OK, PONG, EMPTY_ARRAY, encodeCommand } from '../../../src/protocol/encode.js';
+import { splitAt } from '../../helpers/chunks.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -34,18 +35,6 @@ function frame(chunks: readonly Buffer[], limits?: FramerLimits): string[] {
     f.push(c);
     for (let r = f.next(); r !== null; r = f.next()) out.push(r.toString('latin1'));
   }
-  return out;
-}
-
-function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
-  const sorted = [...cuts].sort((x, y) => x - y);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const c of sorted) {
-    out.push(buf.subarray(prev, c));
-    prev = c;
-  }
-  out.push(buf.subarray(prev));
   return out;
 }
 
