@@ -45,7 +45,6 @@ function toSpec(name: string, raw: RawSpec): CommandSpec {
 }
 
 const specs = new Map<string, CommandSpec>(Object.entries(table).map(([name, raw]) => [name, toSpec(name, raw)]));
-export const commandCount = specs.size;
 
 // Clients send names in one case or another; remembering the spellings seen avoids a
 // toLowerCase per request. Bounded, so random garbage names cannot grow it.

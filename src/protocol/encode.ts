@@ -2,6 +2,21 @@
 // Strings are treated as latin1 so that bytes taken from requests round-trip unchanged.
 const CRLF = '\r\n';
 
+/** A command encoded from latin1 strings, with where each argument lies in the bytes. */
+export function encodeWithPositions(args: readonly string[]): { raw: Buffer; starts: number[]; ends: number[] } {
+  const raw = encodeCommand(args);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let p = raw.indexOf(10) + 1;
+  for (const a of args) {
+    const start = raw.indexOf(13, p) + 2;
+    starts.push(start);
+    ends.push(start + a.length);
+    p = start + a.length + 2;
+  }
+  return { raw, starts, ends };
+}
+
 export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}${CRLF}`, 'latin1')];
   for (const a of args) parts.push(bulk(a));
@@ -16,7 +31,6 @@ export function bulk(value: string | Uint8Array | null): Buffer {
 
 export const status = (text: string): Buffer => Buffer.from(`+${text}${CRLF}`, 'latin1');
 export const integer = (n: number | bigint): Buffer => Buffer.from(`:${n}${CRLF}`, 'latin1');
-export const arrayHeader = (n: number): Buffer => Buffer.from(`*${n}${CRLF}`, 'latin1');
 
 /** An array whose elements are already encoded replies (one allocation). */
 export const array = (items: readonly Uint8Array[]): Buffer => framed(items.length, items);

@@ -41,7 +41,6 @@ export const unknownSubcommand = (sub: string, command: string): Buffer =>
 export const wrongArity = (fullName: string): Buffer => line(`ERR wrong number of arguments for '${fullName}' command`);
 
 export const crossSlot = line("CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)");
-export const syntaxError = line('ERR syntax error');
 export const helloSyntaxError = (option: string): Buffer => line(`ERR Syntax error in HELLO option '${option.replace(/[\r\n]/g, ' ')}'`);
 export const notInteger = line('ERR value is not an integer or out of range');
 export const dbIndexOutOfRange = line('ERR DB index is out of range');
@@ -51,7 +50,6 @@ export const authNotConfigured = line(
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
 );
 export const internalError = line('ERR jupiter internal error, the request was not completed');
-export const shuttingDown = line('ERR jupiter is shutting down');
 
 export const nodeUnavailable = (node: string): Buffer => line(`ERR node ${node} unavailable`);
 export const nodeTimeout = (node: string): Buffer => line(`ERR node ${node} unavailable: request timed out`);
@@ -64,12 +62,6 @@ export const needsHashKey = (name: string): Buffer =>
 /** Commands that need a connection of their own (transactions, blocking, Pub/Sub) until leasing lands. */
 export const notSupported = (name: string): Buffer => line(`ERR '${name}' is not supported by jupiter yet`);
 
-/** The error prefix of an error reply (ERR, WRONGTYPE...), for span attributes and metrics. */
-export function errorPrefix(reply: Uint8Array): string {
-  let end = 1;
-  while (end < reply.length && reply[end] !== 32 && reply[end] !== 13) end++;
-  return Buffer.from(reply.buffer, reply.byteOffset + 1, end - 1).toString('latin1');
-}
 export const badClientName = line('ERR Client names cannot contain spaces, newlines or special characters.');
 export const wrongPass = line('WRONGPASS invalid username-password pair or user is disabled.');
 export const protocolVersionInvalid = line('ERR Protocol version is not an integer or out of range');

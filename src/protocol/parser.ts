@@ -4,7 +4,7 @@
 import { ByteAccumulator, findCR, parseInteger } from './bytes.js';
 import { ProtocolError, protocolErrors } from './errors.js';
 import { splitInline } from './inline.js';
-import { encodeCommand } from './encode.js';
+import { encodeWithPositions } from './encode.js';
 
 export interface ParserLimits {
   /** Largest bulk argument accepted (Redis proto-max-bulk-len, 512 MiB). */
@@ -194,15 +194,10 @@ export class RequestParser {
 
   /** Makes the current request a multibulk encoding of args (used for inline requests). */
   private setRequest(args: readonly string[]): void {
-    const raw = encodeCommand(args);
-    let p = raw.indexOf(10) + 1;
-    args.forEach((a, i) => {
-      const start = raw.indexOf(13, p) + 2;
-      this.starts[i] = start;
-      this.ends[i] = start + a.length;
-      p = start + a.length + 2;
-    });
+    const { raw, starts, ends } = encodeWithPositions(args);
     this.raw = raw;
+    this.starts = starts;
+    this.ends = ends;
     this.argc = args.length;
   }
 }

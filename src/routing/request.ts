@@ -1,6 +1,6 @@
 // What a request shape sees of a request: its bytes and where each argument lies. The parser is
 // one such view (zero-copy); a request whose trailing options were stripped is re-encoded into another.
-import { encodeCommand } from '../protocol/encode.js';
+import { encodeWithPositions } from '../protocol/encode.js';
 
 export interface RequestView {
   readonly raw: Buffer;
@@ -24,19 +24,12 @@ export function encodedArg(req: RequestView, i: number): Buffer {
 export class EncodedRequest implements RequestView {
   readonly raw: Buffer;
   readonly argc: number;
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
+  readonly starts: number[];
+  readonly ends: number[];
 
   constructor(readonly args: readonly string[]) {
-    this.raw = encodeCommand(args);
+    ({ raw: this.raw, starts: this.starts, ends: this.ends } = encodeWithPositions(args));
     this.argc = args.length;
-    let p = this.raw.indexOf(10) + 1;
-    for (const a of args) {
-      const start = this.raw.indexOf(13, p) + 2;
-      this.starts.push(start);
-      this.ends.push(start + a.length);
-      p = start + a.length + 2;
-    }
   }
 
   argString(i: number): string {
