@@ -31,7 +31,7 @@ async function tracedCost(count: number): Promise<number> {
     const hop = backend.arrived(traced.begin(request, undefined, i, 1)!.part(request.raw), 0);
     backend.written();
     backend.replied(hop, reply);
-    traced.written(i, [reply]);
+    traced.written(i, [reply], 1);
     if (i % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   await processor.forceFlush();

@@ -4,11 +4,12 @@
 // requests are in flight or the client is not reading its replies.
 import type net from 'node:net';
 import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/parser.js';
+import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import type { Router } from '../routing/router.js';
 import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
-import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
+import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Behavior } from './runtime.js';
 import type { NodeMessage } from './node.js';
 import type { RingSnapshot } from './membership.js';
@@ -66,9 +67,10 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private readonly parser: RequestParser;
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
+  /** The replies written this turn; entries past the turn's count are stale. */
   private readonly out: Uint8Array[] = [];
   /** Requests routed this turn, per node index, sent as one Route message per node. */
-  private routes: (RequestBatch | undefined)[] = [];
+  private readonly routes: (RequestBatch | undefined)[] = [];
   /** Stop taking requests: after QUIT, a protocol error or shutdown; the socket ends once replies are out. */
   private closing = false;
   private readPaused = false;
@@ -130,14 +132,16 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   flush(): void {
     const out = this.out;
     const first = this.replies.firstSlot;
-    if (this.replies.takeReady(out) > 0 && !this.socket.destroyed) {
-      if (this.tracing !== null && this.tracing.pending > 0) this.tracing.written(first, out);
-      this.writeBlocked = !this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out)) || this.writeBlocked;
-      out.length = 0;
-      const limit = this.options.limits.maxOutputBuffer;
-      if (limit > 0 && this.socket.writableLength > limit) this.socket.destroy();
+    const count = this.replies.takeReady(out);
+    if (count > 0) {
+      if (!this.socket.destroyed) {
+        if (this.tracing !== null && this.tracing.pending > 0) this.tracing.written(first, out, count);
+        this.writeBlocked = !this.socket.write(joinBytes(out, count)) || this.writeBlocked;
+        const limit = this.options.limits.maxOutputBuffer;
+        if (limit > 0 && this.socket.writableLength > limit) this.socket.destroy();
+      }
+      for (let i = 0; i < count; i++) out[i] = EMPTY;
     }
-    out.length = 0;
     if (this.closing) {
       if (this.replies.size === 0) this.socket.end();
       return;
@@ -169,10 +173,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
 
   private enqueue(node: number, slot: number, part: number, bytes: Uint8Array): void {
     let batch = this.routes[node];
-    if (batch === undefined) this.routes[node] = batch = newBatch();
-    batch.slots.push(slot);
-    batch.parts.push(part);
-    batch.bytes.push(bytes);
+    if (batch === undefined) this.routes[node] = batch = takeBatch();
+    addToBatch(batch, slot, part, bytes);
   }
 
   private sendRoutes(): void {
@@ -180,13 +182,16 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const nodes = this.snapshot.nodes;
     for (let node = 0; node < routes.length; node++) {
       const batch = routes[node];
-      if (batch !== undefined) this.ctx.tell(nodes[node], { type: 'Route', replyTo: this.ctx.self, batch } satisfies NodeMessage);
+      if (batch === undefined) continue;
+      this.ctx.tell(nodes[node], { type: 'Route', replyTo: this.ctx.self, batch } satisfies NodeMessage);
+      routes[node] = undefined;
     }
-    this.routes = [];
   }
 
-  private replied({ slots, parts, bytes }: ReplyBatch): void {
-    for (let i = 0; i < slots.length; i++) this.replies.fill(slots[i], parts[i], bytes[i]);
+  private replied(batch: ReplyBatch): void {
+    const { count, slots, parts, bytes } = batch;
+    for (let i = 0; i < count; i++) this.replies.fill(slots[i], parts[i], bytes[i]);
+    releaseBatch(batch);
   }
 
   // ClientState: what local commands may read and change.
@@ -243,7 +248,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     for (const batch of this.routes) {
       if (batch === undefined) continue;
       // The request's entries are the last ones of each batch it was added to.
-      for (let i = batch.slots.length - 1; i >= 0 && batch.slots[i] === slot; i--) {
+      for (let i = batch.count - 1; i >= 0 && batch.slots[i] === slot; i--) {
         (batch.traces ??= [])[i] = request.part(batch.bytes[i]);
       }
     }

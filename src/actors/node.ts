@@ -3,11 +3,12 @@
 // per turn), matches replies to requests in order and hands back the reply bytes untouched.
 import net from 'node:net';
 import { ReplyFramer, ReplyProtocolError } from '../protocol/replies.js';
+import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { internalError, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
-import { Fifo } from './fifo.js';
+import { PendingQueue, type Peer } from './pending.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { Replied } from './connection.js';
-import { newBatch, type ReplyBatch, type RequestBatch } from './batch.js';
+import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import type { NodeHealth } from './membership.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
@@ -22,14 +23,13 @@ export type NodeMessage =
 
 type Route = Extract<NodeMessage, { type: 'Route' }>;
 
-/** One request in flight: where its reply goes, when it was queued, and its spans if sampled. */
-interface Pending {
-  readonly replyTo: Address;
-  readonly slot: number;
-  readonly part: number;
-  readonly at: number;
-  readonly hop: Hop | undefined;
+/** A connection with requests on this node, and the replies gathered for it while a chunk is framed. */
+interface NodePeer extends Peer {
+  replies: ReplyBatch | null;
 }
+
+/** A peer with nothing in flight for this long is forgotten (its connection may be gone). */
+const PEER_IDLE_MS = 10_000;
 
 export interface NodeOptions {
   readonly id: string; // host:port
@@ -50,9 +50,7 @@ export function nodeBehavior(options: NodeOptions): Behavior<NodeMessage> {
     create: (ctx) => new NodeActor(ctx, options),
     // A crashed NodeActor's clients get an error in their request's place, never silence.
     reject: (msg, ctx) => {
-      if (msg.type !== 'Route') return;
-      const { slots, parts } = msg.batch;
-      ctx.tell(msg.replyTo, replied({ slots, parts, bytes: slots.map(() => internalError) }));
+      if (msg.type === 'Route') ctx.tell(msg.replyTo, replied(answerAll(msg.batch, internalError)));
     },
   };
 }
@@ -64,11 +62,15 @@ class NodeActor implements Actor<NodeMessage> {
   private socket: net.Socket | null = null;
   private generation = 0;
   private framer = new ReplyFramer();
-  private readonly pending = new Fifo<Pending>();
-  // Replies gathered for each connection while one chunk is framed, sent as one message each.
-  private readonly outgoing = new Map<Address, ReplyBatch>();
-  private outbox: Uint8Array[] = [];
-  private outboxBytes = 0;
+  private readonly pending = new PendingQueue();
+  private readonly peers = new Map<Address, NodePeer>();
+  private lastPeerSweep = Date.now();
+  // Peers with replies gathered while one chunk is framed, each sent as one message.
+  private readonly answered: (NodePeer | undefined)[] = [];
+  private answeredCount = 0;
+  // Request bytes to write at the end of the turn; entries past outboxCount are stale.
+  private readonly outbox: Uint8Array[] = [];
+  private outboxCount = 0;
   private failures = 0;
   private checkDue = false;
   private connectStarted = 0;
@@ -124,18 +126,26 @@ class NodeActor implements Actor<NodeMessage> {
       this.checkDue = false;
       this.checkTimeouts();
     }
-    if (this.state !== 'up' || this.outbox.length === 0) return;
-    const out = this.outbox;
-    this.socket!.write(out.length === 1 ? out[0] : Buffer.concat(out, this.outboxBytes));
-    this.outbox = [];
-    this.outboxBytes = 0;
+    if (this.state !== 'up' || this.outboxCount === 0) return;
+    this.socket!.write(joinBytes(this.outbox, this.outboxCount));
+    this.clearOutbox();
     if (this.tracing.waiting) this.tracing.written();
+  }
+
+  private clearOutbox(): void {
+    for (let i = 0; i < this.outboxCount; i++) this.outbox[i] = EMPTY;
+    this.outboxCount = 0;
   }
 
   /** What a crash must answer: the pending requests, regrouped as the Route messages they came in. */
   *inflight(): Iterable<NodeMessage> {
-    for (const p of this.pending) {
-      yield { type: 'Route', replyTo: p.replyTo, batch: { slots: [p.slot], parts: [p.part], bytes: [], traces: undefined } };
+    const { pending } = this;
+    while (pending.length > 0) {
+      const batch = takeBatch();
+      addToBatch(batch, pending.slot, pending.part, EMPTY);
+      const replyTo = pending.peer.address;
+      pending.shift();
+      yield { type: 'Route', replyTo, batch };
     }
   }
 
@@ -149,19 +159,42 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private route({ replyTo, batch }: Route): void {
-    const { slots, parts, bytes, traces } = batch;
+    const { count, slots, parts, bytes, traces } = batch;
     if (this.state === 'down') {
       const error = this.errors.unavailable;
       if (traces !== undefined) this.refuseTraced(traces, error);
-      this.ctx.tell(replyTo, replied({ slots, parts, bytes: slots.map(() => error) }));
+      this.ctx.tell(replyTo, replied(answerAll(batch, error)));
+      releaseBatch(batch);
       return;
     }
     const at = Date.now();
-    for (let i = 0; i < slots.length; i++) {
+    const peer = this.peerOf(replyTo, at);
+    peer.inflight += count;
+    const { outbox } = this;
+    for (let i = 0; i < count; i++) {
       const hop = traces === undefined ? undefined : this.arrivedTraced(traces[i]);
-      this.pending.push({ replyTo, slot: slots[i], part: parts[i], at, hop });
-      this.outbox.push(bytes[i]);
-      this.outboxBytes += bytes[i].length;
+      this.pending.push(peer, slots[i], parts[i], at, hop);
+      outbox[this.outboxCount++] = bytes[i];
+    }
+    releaseBatch(batch);
+  }
+
+  private peerOf(address: Address, now: number): NodePeer {
+    let peer = this.peers.get(address);
+    if (peer === undefined) {
+      peer = { address, inflight: 0, lastRouted: now, replies: null };
+      this.peers.set(address, peer);
+    }
+    peer.lastRouted = now;
+    return peer;
+  }
+
+  /** Forgets peers idle for a while, so closed connections do not pile up here. */
+  private sweepPeers(now: number): void {
+    if (now - this.lastPeerSweep < PEER_IDLE_MS) return;
+    this.lastPeerSweep = now;
+    for (const peer of this.peers.values()) {
+      if (peer.inflight === 0 && peer.replies === null && now - peer.lastRouted > PEER_IDLE_MS) this.peers.delete(peer.address);
     }
   }
 
@@ -173,30 +206,40 @@ class NodeActor implements Actor<NodeMessage> {
     for (const trace of traces) if (trace !== undefined) this.tracing.refused(trace, this.pending.length, 'node_unavailable', error);
   }
 
-  private answer(p: Pending, bytes: Uint8Array): void {
-    let batch = this.outgoing.get(p.replyTo);
-    if (batch === undefined) {
-      batch = newBatch();
-      this.outgoing.set(p.replyTo, batch);
+  /** Answers the oldest pending request with `bytes` and removes it; returns its hop, if traced. */
+  private answerOldest(bytes: Uint8Array): Hop | undefined {
+    const { pending } = this;
+    const peer = pending.peer as NodePeer;
+    let batch = peer.replies;
+    if (batch === null) {
+      batch = peer.replies = takeBatch();
+      this.answered[this.answeredCount++] = peer;
     }
-    batch.slots.push(p.slot);
-    batch.parts.push(p.part);
-    batch.bytes.push(bytes);
+    addToBatch(batch, pending.slot, pending.part, bytes);
+    peer.inflight--;
+    const hop = pending.hop;
+    pending.shift();
+    return hop;
   }
 
   private sendAnswers(): void {
-    for (const [to, batch] of this.outgoing) this.ctx.tell(to, replied(batch));
-    this.outgoing.clear();
+    const { answered } = this;
+    for (let i = 0; i < this.answeredCount; i++) {
+      const peer = answered[i]!;
+      this.ctx.tell(peer.address, replied(peer.replies!));
+      peer.replies = null;
+      answered[i] = undefined;
+    }
+    this.answeredCount = 0;
   }
 
   private received(chunk: Buffer): void {
     this.framer.push(chunk);
     try {
       for (let reply = this.framer.next(); reply !== null; reply = this.framer.next()) {
-        const p = this.pending.shift();
-        if (p === undefined) throw new ReplyProtocolError('a reply nobody asked for');
-        this.answer(p, reply);
-        if (p.hop !== undefined) this.tracing.replied(p.hop, reply);
+        if (this.pending.length === 0) throw new ReplyProtocolError('a reply nobody asked for');
+        const hop = this.answerOldest(reply);
+        if (hop !== undefined) this.tracing.replied(hop, reply);
       }
     } catch (error) {
       if (!(error instanceof ReplyProtocolError)) throw error;
@@ -246,13 +289,12 @@ class NodeActor implements Actor<NodeMessage> {
 
   private failAll(error: Buffer): void {
     const failure = this.failureOf(error);
-    for (const p of this.pending.drain()) {
-      this.answer(p, error);
-      if (p.hop !== undefined) this.tracing.failed(p.hop, failure, error);
+    while (this.pending.length > 0) {
+      const hop = this.answerOldest(error);
+      if (hop !== undefined) this.tracing.failed(hop, failure, error);
     }
     this.sendAnswers();
-    this.outbox = [];
-    this.outboxBytes = 0;
+    this.clearOutbox();
     this.tracing.discardUnwritten();
   }
 
@@ -267,9 +309,14 @@ class NodeActor implements Actor<NodeMessage> {
       this.lost(this.errors.unavailable, 'connect timed out');
       return;
     }
-    const oldest = this.pending.peek();
-    if (oldest !== undefined && now - oldest.at > this.options.requestTimeoutMs) this.lost(this.errors.timeout, 'request timed out');
+    const oldest = this.pending.oldestAt();
+    if (oldest >= 0 && now - oldest > this.options.requestTimeoutMs) {
+      this.lost(this.errors.timeout, 'request timed out');
+      return;
+    }
+    this.sweepPeers(now);
   }
 }
+
 
 const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });

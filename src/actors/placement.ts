@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ActorRuntime, Address, Link } from './runtime.js';
 import type { NodeOptions } from './node.js';
 import type { SdkSettings } from '../telemetry/sdk.js';
+import { detachBatch, type Batch } from './batch.js';
 
 /** Actors that may be placed in a worker, by kind, with their (cloneable) start options. */
 export interface Placeable {
@@ -27,15 +28,17 @@ export type FromWorker = { readonly op: 'tell'; readonly batch: readonly (readon
 const TRACING_TIMEOUT_MS = 5000;
 
 /**
- * Byte payloads travel in `batch.bytes`. A view into a larger buffer would be cloned whole,
- * so each is copied down to its own bytes first.
+ * Byte payloads travel in `batch.bytes`. A view into a larger buffer would be cloned whole, so
+ * each is copied down to its own bytes; and the batch is copied out of the pool, because it is
+ * cloned only when the turn's messages are posted, after its sender may have reused it.
  */
 function portable(msg: unknown): unknown {
-  const batch = (msg as { batch?: { bytes?: unknown } }).batch;
-  if (batch === undefined || !Array.isArray(batch.bytes)) return msg;
-  const bytes = (batch.bytes as Uint8Array[]).map((b) => (b.byteLength === b.buffer.byteLength ? b : Uint8Array.prototype.slice.call(b)));
-  return { ...(msg as object), batch: { ...batch, bytes } };
+  const batch = (msg as { batch?: Batch }).batch;
+  if (batch === undefined || typeof batch.count !== 'number') return msg;
+  return { ...(msg as object), batch: detachBatch(batch, ownBytes) };
 }
+
+const ownBytes = (b: Uint8Array): Uint8Array => (b.byteLength === b.buffer.byteLength ? b : Uint8Array.prototype.slice.call(b));
 
 /** Collects tells for another thread and posts them once per turn. */
 export class BatchingLink implements Link {

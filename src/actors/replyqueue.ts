@@ -17,14 +17,20 @@ class Fragment {
 
 type Entry = Uint8Array | Fragment | null;
 
+/**
+ * A circular buffer of slots: the array is reused from turn to turn rather than rebuilt each time
+ * the queue empties, so a busy connection allocates nothing here.
+ */
 export class ReplyQueue {
-  private entries: Entry[] = [];
+  private entries: Entry[] = NO_ENTRIES;
+  private mask = -1;
   private head = 0;
+  private count = 0;
   private headSeq = 0;
 
   /** Open slots (requests whose reply has not been written yet). */
   get size(): number {
-    return this.entries.length - this.head;
+    return this.count;
   }
 
   /** The slot of the oldest reply not yet written. */
@@ -34,23 +40,22 @@ export class ReplyQueue {
 
   /** The slot the next open() will return. */
   get nextSlot(): number {
-    return this.headSeq + this.size;
+    return this.headSeq + this.count;
   }
 
   open(): number {
-    this.entries.push(null);
-    return this.headSeq + this.size - 1;
+    return this.add(null);
   }
 
   openFragment(parts: number, merge: Merge): number {
-    this.entries.push(new Fragment(parts, merge));
-    return this.headSeq + this.size - 1;
+    return this.add(new Fragment(parts, merge));
   }
 
   /** Fills a slot (part < 0) or one part of a fragment; merges when the last part arrives. */
   fill(seq: number, part: number, bytes: Uint8Array): void {
-    const index = this.head + (seq - this.headSeq);
-    if (index < this.head || index >= this.entries.length) return;
+    const offset = seq - this.headSeq;
+    if (offset < 0 || offset >= this.count) return;
+    const index = (this.head + offset) & this.mask;
     if (part < 0) {
       this.entries[index] = bytes;
       return;
@@ -61,25 +66,47 @@ export class ReplyQueue {
     if (--fragment.remaining === 0) this.entries[index] = fragment.merge(fragment.replies);
   }
 
-  /** Moves the filled prefix into out; returns its byte count. */
+  /** Moves the filled prefix into out[0..n) and returns n. */
   takeReady(out: Uint8Array[]): number {
-    let bytes = 0;
-    const entries = this.entries;
-    while (this.head < entries.length) {
+    const { entries, mask } = this;
+    let n = 0;
+    while (this.count > 0) {
       const e = entries[this.head];
       if (e === null || e instanceof Fragment) break;
-      out.push(e);
-      bytes += e.length;
-      entries[this.head++] = null;
+      out[n++] = e;
+      entries[this.head] = null;
+      this.head = (this.head + 1) & mask;
+      this.count--;
       this.headSeq++;
     }
-    if (this.head === entries.length) {
-      this.entries = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > entries.length) {
-      this.entries = entries.slice(this.head);
-      this.head = 0;
-    }
-    return bytes;
+    // A burst may have grown the buffer; an emptied large one is dropped so idle clients stay small.
+    if (this.count === 0 && entries.length > MAX_KEPT) this.reset();
+    return n;
+  }
+
+  private add(entry: Entry): number {
+    if (this.count === this.entries.length) this.grow();
+    this.entries[(this.head + this.count) & this.mask] = entry;
+    this.count++;
+    return this.headSeq + this.count - 1;
+  }
+
+  private grow(): void {
+    const old = this.entries;
+    const next = new Array<Entry>(Math.max(INITIAL, old.length * 2)).fill(null);
+    for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & this.mask];
+    this.entries = next;
+    this.mask = next.length - 1;
+    this.head = 0;
+  }
+
+  private reset(): void {
+    this.entries = NO_ENTRIES;
+    this.mask = -1;
+    this.head = 0;
   }
 }
+
+const INITIAL = 16;
+const MAX_KEPT = 1024;
+const NO_ENTRIES: Entry[] = [];

@@ -59,7 +59,10 @@ interface Cell {
   readonly behavior: Behavior<unknown>;
   readonly ctx: ActorContext;
   actor: Actor<unknown> | null;
+  /** Messages waiting, in mailbox[0..count); the array is swapped with spare on each run. */
   mailbox: unknown[];
+  count: number;
+  spare: unknown[];
   queued: boolean;
   restarts: number;
   lastRestart: number;
@@ -82,12 +85,16 @@ export interface RuntimeOptions {
 }
 
 const MAX_BACKOFF_MS = 5000;
+const MAX_KEPT_MAILBOX = 4096;
 const STABLE_AFTER_MS = 10000;
 
 export class ActorRuntime implements Runtime {
   private readonly cells = new Map<Address, Cell>();
   private readonly remote = new Map<Address, Link>();
-  private ready: Cell[] = [];
+  // Actors with mail, in ready[0..readyCount); arrays here are reused, never rebuilt per turn,
+  // because a fresh array per turn was a steady share of the proxy's garbage.
+  private readonly ready: (Cell | undefined)[] = [];
+  private readyCount = 0;
   private scheduled = false;
   private current: Cell | null = null;
   private nextAddress: number;
@@ -110,6 +117,8 @@ export class ActorRuntime implements Runtime {
       ctx,
       actor: null,
       mailbox: [],
+      count: 0,
+      spare: [],
       queued: false,
       restarts: 0,
       lastRestart: 0,
@@ -137,13 +146,13 @@ export class ActorRuntime implements Runtime {
       if (link !== undefined) link.send(to, msg);
       return;
     }
-    cell.mailbox.push(msg);
+    cell.mailbox[cell.count++] = msg;
     if (!cell.queued) this.schedule(cell);
   }
 
   private schedule(cell: Cell): void {
     cell.queued = true;
-    this.ready.push(cell);
+    this.ready[this.readyCount++] = cell;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.drain);
@@ -193,8 +202,12 @@ export class ActorRuntime implements Runtime {
     this.scheduled = false;
     const ready = this.ready;
     // Actors readied while draining (replies, routes) join the same pass.
-    for (let i = 0; i < ready.length; i++) this.run(ready[i]);
-    ready.length = 0;
+    for (let i = 0; i < this.readyCount; i++) {
+      const cell = ready[i];
+      ready[i] = undefined;
+      if (cell !== undefined) this.run(cell);
+    }
+    this.readyCount = 0;
   };
 
   private run(cell: Cell): void {
@@ -202,18 +215,26 @@ export class ActorRuntime implements Runtime {
     const actor = cell.actor;
     if (actor === null) return; // restarting: the mailbox waits for the new instance
     const batch = cell.mailbox;
-    cell.mailbox = [];
+    const n = cell.count;
+    cell.mailbox = cell.spare;
+    cell.count = 0;
     let i = 0;
     this.current = cell;
     try {
-      for (; i < batch.length; i++) actor.receive(batch[i]);
+      for (; i < n; i++) actor.receive(batch[i]);
       actor.flush?.();
     } catch (error) {
-      this.crash(cell, actor, batch[i], batch.slice(i + 1), error);
+      this.crash(cell, actor, batch[i], batch.slice(i + 1, n), error);
       if (cell.stopped) this.finish(cell);
       return;
     } finally {
       this.current = null;
+      // Messages are released; a mailbox grown by a burst is dropped rather than kept.
+      if (n > MAX_KEPT_MAILBOX) cell.spare = [];
+      else {
+        for (let k = 0; k < n; k++) batch[k] = undefined;
+        cell.spare = batch;
+      }
     }
     if (cell.stopped) this.finish(cell);
   }
@@ -241,7 +262,8 @@ export class ActorRuntime implements Runtime {
       this.cells.delete(cell.address);
       return;
     }
-    cell.mailbox = unread.concat(cell.mailbox);
+    cell.mailbox = unread.concat(cell.mailbox.slice(0, cell.count));
+    cell.count = cell.mailbox.length;
     const now = Date.now();
     if (now - cell.lastRestart > STABLE_AFTER_MS) cell.restarts = 0;
     const delay = Math.min(MAX_BACKOFF_MS, 10 * 2 ** cell.restarts);
@@ -250,7 +272,7 @@ export class ActorRuntime implements Runtime {
       if (cell.stopped || !this.cells.has(cell.address)) return;
       cell.lastRestart = Date.now();
       cell.actor = cell.behavior.create(cell.ctx);
-      if (cell.mailbox.length > 0 && !cell.queued) this.schedule(cell);
+      if (cell.count > 0 && !cell.queued) this.schedule(cell);
     }, delay).unref();
   }
 

@@ -82,3 +82,20 @@ export function parseInteger(buf: Uint8Array, start: number, end: number): numbe
   if (!Number.isSafeInteger(n)) return NaN;
   return negative ? -n : n;
 }
+
+/**
+ * parts[0..count) as one buffer, so a turn's output is one write (one syscall). The array's
+ * tail past count is stale and ignored, which Buffer.concat would not allow.
+ */
+export function joinBytes(parts: readonly Uint8Array[], count: number): Uint8Array {
+  if (count === 1) return parts[0];
+  let size = 0;
+  for (let i = 0; i < count; i++) size += parts[i].length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    out.set(parts[i], at);
+    at += parts[i].length;
+  }
+  return out;
+}

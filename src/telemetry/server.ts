@@ -122,9 +122,9 @@ export class ConnectionTracing {
   }
 
   /** Replies for the slots from `first` on were just written: their commands' spans end. */
-  written(first: number, replies: readonly Uint8Array[]): void {
+  written(first: number, replies: readonly Uint8Array[], count: number): void {
     const at = now();
-    for (let i = 0; i < replies.length; i++) {
+    for (let i = 0; i < count; i++) {
       const span = this.open.get(first + i);
       if (span === undefined) continue;
       this.open.delete(first + i);

@@ -39,7 +39,7 @@ function roundTrip(conn: ConnectionTracing, req: EncodedRequest, reply: string, 
   backend.written();
   assert.equal(backend.waiting, false);
   backend.replied(hop, b(reply));
-  conn.written(0, [b(reply)]);
+  conn.written(0, [b(reply)], 1);
   assert.equal(conn.pending, 0);
 }
 
@@ -142,7 +142,7 @@ describe('with an SDK and the in-memory exporter', () => {
     const traced = conn.begin(view('GET', 'k'), undefined, 0, 1)!;
     const error = b('-ERR node 127.0.0.1:7001 unavailable\r\n');
     new BackendTracing(node).refused(traced.part(b('')), 0, 'node_unavailable', error);
-    conn.written(0, [error]);
+    conn.written(0, [error], 1);
     const hop = spanNamed('route 127.0.0.1:7001', SpanKind.INTERNAL);
     assert.equal(hop.status.code, SpanStatusCode.ERROR);
     assert.equal(hop.status.message, 'ERR node 127.0.0.1:7001 unavailable');
@@ -199,7 +199,7 @@ describe('with an SDK and the in-memory exporter', () => {
     const parts = [traced.part(encodeCommand(['MGET', 'a', 'c'])), traced.part(encodeCommand(['MGET', 'b']))];
     assert.deepEqual(parts.map((p) => p.query), ['MGET a c', 'MGET b']);
     assert.ok(parts.every((p) => p.operation === 'MGET'));
-    conn.written(0, [b('*0\r\n')]);
+    conn.written(0, [b('*0\r\n')], 1);
     assert.equal(spanNamed('MGET', SpanKind.SERVER).attributes['jupiter.parts'], 2);
   });
 
@@ -208,10 +208,10 @@ describe('with an SDK and the in-memory exporter', () => {
     conn.arrived();
     conn.begin(view('GET', 'a'), undefined, 5, 1);
     conn.begin(view('GET', 'b'), undefined, 7, 1);
-    conn.written(4, [b('+OK\r\n'), b('-ERR x\r\n'), b('+OK\r\n')]);
+    conn.written(4, [b('+OK\r\n'), b('-ERR x\r\n'), b('+OK\r\n')], 3);
     assert.equal(conn.pending, 1);
     assert.equal(exporter.getFinishedSpans().length, 1);
-    conn.written(7, [b('+OK\r\n')]);
+    conn.written(7, [b('+OK\r\n')], 1);
     assert.equal(conn.pending, 0);
   });
 

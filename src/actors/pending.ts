@@ -1,0 +1,88 @@
+// A NodeActor's requests in flight, oldest first: a circular buffer of parallel columns, so
+// queueing a request allocates nothing (an object per request was a steady source of garbage).
+import type { Hop } from '../telemetry/backend.js';
+
+/** A connection that has requests on this node, and the replies gathered for it this turn. */
+export interface Peer {
+  readonly address: number;
+  /** Requests of this peer still in the queue. */
+  inflight: number;
+  /** When it last sent a request (ms), for forgetting idle peers. */
+  lastRouted: number;
+}
+
+export class PendingQueue {
+  private peers: (Peer | undefined)[] = [];
+  private slots = new Float64Array(0);
+  private parts = new Int32Array(0);
+  private queuedAt = new Float64Array(0);
+  private hops: (Hop | undefined)[] = [];
+  private mask = -1;
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(peer: Peer, slot: number, part: number, at: number, hop: Hop | undefined): void {
+    if (this.count === this.slots.length) this.grow();
+    const i = (this.head + this.count) & this.mask;
+    this.peers[i] = peer;
+    this.slots[i] = slot;
+    this.parts[i] = part;
+    this.queuedAt[i] = at;
+    this.hops[i] = hop;
+    this.count++;
+  }
+
+  /** Queue time (ms) of the oldest request, or -1 when empty. */
+  oldestAt(): number {
+    return this.count === 0 ? -1 : this.queuedAt[this.head];
+  }
+
+  // The oldest request's columns, read before shift().
+  get peer(): Peer {
+    return this.peers[this.head]!;
+  }
+  get slot(): number {
+    return this.slots[this.head];
+  }
+  get part(): number {
+    return this.parts[this.head];
+  }
+  get hop(): Hop | undefined {
+    return this.hops[this.head];
+  }
+
+  shift(): void {
+    this.peers[this.head] = undefined;
+    this.hops[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.count--;
+  }
+
+  private grow(): void {
+    const size = Math.max(64, this.slots.length * 2);
+    const peers = new Array<Peer | undefined>(size);
+    const slots = new Float64Array(size);
+    const parts = new Int32Array(size);
+    const queuedAt = new Float64Array(size);
+    const hops = new Array<Hop | undefined>(size);
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.head + k) & this.mask;
+      peers[k] = this.peers[i];
+      slots[k] = this.slots[i];
+      parts[k] = this.parts[i];
+      queuedAt[k] = this.queuedAt[i];
+      hops[k] = this.hops[i];
+    }
+    this.peers = peers;
+    this.slots = slots;
+    this.parts = parts;
+    this.queuedAt = queuedAt;
+    this.hops = hops;
+    this.mask = size - 1;
+    this.head = 0;
+  }
+}
