@@ -162,7 +162,7 @@ export class RequestParser {
       ends[this.parsed++] = stop - pos;
       this.offset = stop + 2 - pos;
     }
-    this.raw = buf.subarray(pos, pos + this.offset);
+    this.raw = input.view(pos, pos + this.offset);
     this.argc = this.declared;
     // A huge request must not leave huge arrays behind on an idle connection.
     if (this.argc > 1024) this.shrinkAfterUse = true;

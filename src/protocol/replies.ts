@@ -70,7 +70,7 @@ export class ReplyFramer {
       // One element done: close every array level it completes.
       while (remaining.length > 0 && --remaining[remaining.length - 1] === 0) remaining.pop();
       if (remaining.length === 0) {
-        const reply = buf.subarray(pos, end);
+        const reply = input.view(pos, end);
         input.pos = end;
         this.offset = 0;
         this.need = 0;

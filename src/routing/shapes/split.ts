@@ -1,74 +1,134 @@
 // Multi-key commands split per node and merged into the reply Redis would give. MSET is not
 // atomic across nodes. When every key lands on one node the request goes there untouched.
-import { array, commandFromRanges } from '../../protocol/encode.js';
-import { wrongArity } from '../../protocol/errors.js';
+//
+// MGET and MSET of a few random keys are common and always split, so this path copies byte
+// ranges instead of building arrays of views: each part is one allocation, written straight from
+// the request's encoded arguments, and MGET's reply is one allocation copied from the nodes' replies.
+import { internalError, wrongArity } from '../../protocol/errors.js';
+import { copyRange, findCR, parseInteger } from '../../protocol/bytes.js';
 import { ownerOfKey } from '../hashkey.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Part, Shape } from '../dispatch.js';
-import { encodedArg, type RequestView } from '../request.js';
+import type { RequestView } from '../request.js';
 
+/** Key groups of one request: the group of each key, and each group's node, in first-seen order. */
 interface Groups {
-  /** Node of each key group, in first-seen order. */
+  readonly groupOf: Int32Array;
   readonly nodes: number[];
-  /** Argument indexes of each group. */
-  readonly members: number[][];
 }
 
-/** Groups key arguments (every `step`-th from 1) by owning node. */
+/** Groups the keys (every `step`-th argument from 1) by owning node. */
 function groupByNode(req: RequestView, d: Dispatch, step: number): Groups {
+  const keyCount = (req.argc - 1) / step;
+  const groupOf = new Int32Array(keyCount);
   const nodes: number[] = [];
-  const members: number[][] = [];
-  const slotOf = new Map<number, number>();
-  for (let i = 1; i < req.argc; i += step) {
+  for (let k = 0; k < keyCount; k++) {
+    const i = 1 + k * step;
     const node = ownerOfKey(d.ring, req.raw, req.starts[i], req.ends[i], d.hashTags);
-    let g = slotOf.get(node);
-    if (g === undefined) {
-      g = nodes.length;
-      slotOf.set(node, g);
-      nodes.push(node);
-      members.push([]);
-    }
-    members[g].push(i);
+    // A request's keys span at most the ring's few members: a scan beats a Map here.
+    let g = nodes.indexOf(node);
+    if (g === -1) g = nodes.push(node) - 1;
+    groupOf[k] = g;
   }
-  return { nodes, members };
+  return { groupOf, nodes };
 }
 
-function splitShape(step: number, mergeFor: (groups: Groups, req: RequestView) => Merge): Shape {
+/**
+ * The command for group g: the command name's encoded bytes, then each of its keys' encoded
+ * argument range. A key and its value (MSET) are adjacent, so one range covers both.
+ */
+function partCommand(req: RequestView, step: number, groups: Groups, g: number): Buffer {
+  const { raw, ends } = req;
+  const { groupOf } = groups;
+  const nameFrom = raw.indexOf(10) + 1;
+  const nameTo = ends[0] + 2;
+  let keys = 0;
+  let size = nameTo - nameFrom;
+  for (let k = 0; k < groupOf.length; k++) {
+    if (groupOf[k] !== g) continue;
+    keys++;
+    size += ends[k * step + step] - ends[k * step];
+  }
+  const head = `*${1 + keys * step}\r\n`;
+  const out = Buffer.allocUnsafe(head.length + size);
+  let at = out.write(head, 0, 'latin1');
+  at = copyRange(raw, nameFrom, nameTo, out, at);
+  for (let k = 0; k < groupOf.length; k++) {
+    if (groupOf[k] === g) at = copyRange(raw, ends[k * step] + 2, ends[k * step + step] + 2, out, at);
+  }
+  return out;
+}
+
+function splitShape(step: number, mergeFor: (groups: Groups) => Merge): Shape {
   return {
     dispatch(req, spec, d) {
       if ((req.argc - 1) % step !== 0) return d.reply(wrongArity(spec.name));
       const groups = groupByNode(req, d, step);
-      if (groups.nodes.length === 1) return d.forward(groups.nodes[0], req.raw);
-      const name = encodedArg(req, 0);
-      const parts: Part[] = groups.nodes.map((node, g) => {
-        const members = groups.members[g];
-        const ranges: Buffer[] = [name];
-        // A key and its value (MSET) are adjacent, so one range covers both.
-        for (const i of members) ranges.push(req.raw.subarray(req.ends[i - 1] + 2, req.ends[i + step - 1] + 2));
-        return { node, bytes: commandFromRanges(1 + members.length * step, ranges) };
-      });
-      d.fragment(parts, mergeFor(groups, req));
+      const { nodes } = groups;
+      if (nodes.length === 1) return d.forward(nodes[0], req.raw);
+      const parts: Part[] = new Array<Part>(nodes.length);
+      for (let g = 0; g < nodes.length; g++) parts[g] = { node: nodes[g], bytes: partCommand(req, step, groups, g) };
+      d.fragment(parts, mergeFor(groups));
     },
   };
 }
 
 /**
- * MGET: each node's values put back at their keys' places in the request. The key count is read
- * now: `req` may be the parser's view, which shows the next request by the time replies arrive.
+ * MGET: each node's values put back at their keys' places in the request. Only the key groups
+ * are kept for the merge: the request itself may be the parser's view, which shows the next
+ * request by the time the replies arrive.
  */
-export const mget = splitShape(1, (groups, req) => {
-  const keyCount = req.argc - 1;
-  return (replies) => {
-    const error = firstError(replies);
-    if (error) return error;
-    const out = new Array<Uint8Array>(keyCount);
-    replies.forEach((reply, g) => {
-      const values = arrayElements(reply);
-      groups.members[g].forEach((argIndex, k) => (out[argIndex - 1] = values[k]));
-    });
-    return array(out);
-  };
-});
+export const mget = splitShape(1, ({ groupOf }) => (replies) => firstError(replies) ?? interleave(replies, groupOf));
+
+/** One array reply of every key's value, in request order, from the per-group array replies. */
+function interleave(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8Array {
+  const cursors = new Array<number>(replies.length);
+  const head = `*${groupOf.length}\r\n`;
+  let size = head.length;
+  for (let g = 0; g < replies.length; g++) {
+    const reply = replies[g];
+    const cr = findCR(reply, 1, reply.length);
+    if (reply[0] !== 42 || cr === -1) return arrayElementsFallback(replies, groupOf);
+    cursors[g] = cr + 2;
+    size += reply.length - (cr + 2);
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head, 0, 'latin1');
+  for (let k = 0; k < groupOf.length; k++) {
+    const g = groupOf[k];
+    const reply = replies[g];
+    const from = cursors[g];
+    const to = elementEnd(reply, from);
+    if (to < 0) return arrayElementsFallback(replies, groupOf);
+    at = copyRange(reply, from, to, out, at);
+    cursors[g] = to;
+  }
+  return at === size ? out : out.subarray(0, at);
+}
+
+/** End of the bulk string or nil element at p, or -1 for anything else (then the slow path decodes). */
+function elementEnd(buf: Uint8Array, p: number): number {
+  const cr = findCR(buf, p + 1, buf.length);
+  if (cr === -1) return -1;
+  if (buf[p] !== 36) return -1;
+  const size = parseInteger(buf, p + 1, cr);
+  return size < 0 ? cr + 2 : cr + 2 + size + 2;
+}
+
+/** Any element shape (a node in a newer protocol mode): decoded element by element. */
+function arrayElementsFallback(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8Array {
+  const elements = replies.map(arrayElements);
+  const taken = new Array<number>(replies.length).fill(0);
+  const values: Uint8Array[] = [];
+  for (let k = 0; k < groupOf.length; k++) {
+    const value = elements[groupOf[k]][taken[groupOf[k]]++];
+    // A node that answered with fewer values than keys asked gets no made-up answer.
+    if (value === undefined) return internalError;
+    values.push(value);
+  }
+  const head = Buffer.from(`*${values.length}\r\n`, 'latin1');
+  return Buffer.concat([head, ...values]);
+}
 
 export const mset = splitShape(2, () => allOk);
 

@@ -329,6 +329,16 @@ test('MGET with a repeated key returns the value at both places', () => {
   assert.equal(merged(merge, ['*2\r\n:1\r\n:1\r\n', '*1\r\n:2\r\n']), '*3\r\n:1\r\n:2\r\n:1\r\n');
 });
 
+test('MGET merge copies long and empty values whole, and refuses a node that sent too few values', () => {
+  const { merge } = fragmentOf(['MGET', kB, kA, kC]);
+  const long = 'x'.repeat(1000);
+  assert.equal(
+    merged(merge, [`*1\r\n$1000\r\n${long}\r\n`, '*1\r\n$0\r\n\r\n', '*1\r\n$-1\r\n']),
+    `*3\r\n$1000\r\n${long}\r\n$0\r\n\r\n$-1\r\n`,
+  );
+  assert.equal(merged(merge, ['*1\r\n$1\r\nb\r\n', '*0\r\n', '*1\r\n$-1\r\n']), '-ERR jupiter internal error, the request was not completed\r\n');
+});
+
 test('MSET is split by key/value pairs and answers OK only when every node did', () => {
   const { parts, merge } = fragmentOf(['MSET', kB, '1', kA, '2', kC, '3', kA2, '4']);
   assert.deepEqual(parts, [
