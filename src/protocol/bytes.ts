@@ -139,3 +139,27 @@ export function copyRange(src: Uint8Array, from: number, to: number, dst: Uint8A
   for (let i = from; i < to; i++) dst[at++] = src[i];
   return at;
 }
+
+/** Bytes of `*<count>\r\n`. */
+export function arrayHeaderLength(count: number): number {
+  let digits = 1;
+  for (let n = count; n >= 10; n = Math.floor(n / 10)) digits++;
+  return digits + 3;
+}
+
+/**
+ * Writes `*<count>\r\n` at `at` and returns the end: split requests and merged replies write one
+ * per part, and Buffer#write of a string costs more than the digits.
+ */
+export function writeArrayHeader(out: Uint8Array, at: number, count: number): number {
+  const end = at + arrayHeaderLength(count);
+  out[at] = 42;
+  let p = end - 3;
+  for (let n = count; ; n = Math.floor(n / 10)) {
+    out[p--] = 48 + (n % 10);
+    if (n < 10) break;
+  }
+  out[end - 2] = 13;
+  out[end - 1] = 10;
+  return end;
+}

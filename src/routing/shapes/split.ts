@@ -5,7 +5,7 @@
 // ranges instead of building arrays of views: each part is one allocation, written straight from
 // the request's encoded arguments, and MGET's reply is one allocation copied from the nodes' replies.
 import { internalError, wrongArity } from '../../protocol/errors.js';
-import { copyRange, findCR, parseInteger } from '../../protocol/bytes.js';
+import { arrayHeaderLength, copyRange, findCR, parseInteger, writeArrayHeader } from '../../protocol/bytes.js';
 import { ownerOfKey } from '../hashkey.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Part, Shape } from '../dispatch.js';
@@ -40,7 +40,7 @@ function groupByNode(req: RequestView, d: Dispatch, step: number): Groups {
 function partCommand(req: RequestView, step: number, groups: Groups, g: number): Buffer {
   const { raw, ends } = req;
   const { groupOf } = groups;
-  const nameFrom = raw.indexOf(10) + 1;
+  const nameFrom = findCR(raw, 1, raw.length) + 2;
   const nameTo = ends[0] + 2;
   let keys = 0;
   let size = nameTo - nameFrom;
@@ -49,9 +49,9 @@ function partCommand(req: RequestView, step: number, groups: Groups, g: number):
     keys++;
     size += ends[k * step + step] - ends[k * step];
   }
-  const head = `*${1 + keys * step}\r\n`;
-  const out = Buffer.allocUnsafe(head.length + size);
-  let at = out.write(head, 0, 'latin1');
+  const count = 1 + keys * step;
+  const out = Buffer.allocUnsafe(arrayHeaderLength(count) + size);
+  let at = writeArrayHeader(out, 0, count);
   at = copyRange(raw, nameFrom, nameTo, out, at);
   for (let k = 0; k < groupOf.length; k++) {
     if (groupOf[k] === g) at = copyRange(raw, ends[k * step] + 2, ends[k * step + step] + 2, out, at);
@@ -83,8 +83,7 @@ export const mget = splitShape(1, ({ groupOf }) => (replies) => firstError(repli
 /** One array reply of every key's value, in request order, from the per-group array replies. */
 function interleave(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8Array {
   const cursors = new Array<number>(replies.length);
-  const head = `*${groupOf.length}\r\n`;
-  let size = head.length;
+  let size = arrayHeaderLength(groupOf.length);
   for (let g = 0; g < replies.length; g++) {
     const reply = replies[g];
     const cr = findCR(reply, 1, reply.length);
@@ -93,7 +92,7 @@ function interleave(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8A
     size += reply.length - (cr + 2);
   }
   const out = Buffer.allocUnsafe(size);
-  let at = out.write(head, 0, 'latin1');
+  let at = writeArrayHeader(out, 0, groupOf.length);
   for (let k = 0; k < groupOf.length; k++) {
     const g = groupOf[k];
     const reply = replies[g];
