@@ -137,14 +137,17 @@ class NodeActor implements Actor<NodeMessage> {
     this.outboxCount = 0;
   }
 
-  /** What a crash must answer: the pending requests, regrouped as the Route messages they came in. */
+  /** What a crash must answer: the pending requests (taken out, so stop() does not answer them twice). */
   *inflight(): Iterable<NodeMessage> {
     const { pending } = this;
     while (pending.length > 0) {
       const batch = takeBatch();
       addToBatch(batch, pending.slot, pending.part, EMPTY);
       const replyTo = pending.peer.address;
+      const hop = pending.hop;
       pending.shift();
+      // The request's spans end as failed: the crash ended its round trip.
+      if (hop !== undefined) this.tracing.failed(hop, 'node_unavailable', internalError);
       yield { type: 'Route', replyTo, batch };
     }
   }
