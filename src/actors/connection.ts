@@ -67,8 +67,6 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private readonly parser: RequestParser;
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
-  /** The replies written this turn; entries past the turn's count are stale. */
-  private readonly out: Uint8Array[] = [];
   /** Requests routed this turn, per node index, sent as one Route message per node. */
   private readonly routes: (RequestBatch | undefined)[] = [];
   /** Stop taking requests: after QUIT, a protocol error or shutdown; the socket ends once replies are out. */
@@ -89,14 +87,14 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.snapshot = options.snapshot;
     this.parser = new RequestParser(options.limits.parser);
     const socket = (this.socket = options.socket);
-    const self = ctx.self;
     socket.setNoDelay(true);
     this.tracing =
       options.tracing?.forConnection({ id: this.id, address: socket.remoteAddress, port: socket.remotePort, serverPort: socket.localPort }) ?? null;
-    socket.on('data', (chunk: Buffer) => ctx.tell(self, { type: 'Received', chunk }));
-    socket.on('drain', () => ctx.tell(self, { type: 'Writable' }));
-    socket.on('error', () => {});
-    socket.on('close', () => ctx.tell(self, { type: 'Closed' }));
+    (socket as OwnedSocket)[OWNER] = ctx;
+    socket.on('data', onData);
+    socket.on('drain', onDrain);
+    socket.on('error', ignore);
+    socket.on('close', onClose);
     if (options.limits.idleTimeoutSeconds > 0) {
       socket.setTimeout(options.limits.idleTimeoutSeconds * 1000, () => socket.destroy());
     }
@@ -130,7 +128,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
 
   /** Once per turn: write every reply that is ready, in one write, then decide about reading. */
   flush(): void {
-    const out = this.out;
+    const out = turnReplies;
     const first = this.replies.firstSlot;
     const count = this.replies.takeReady(out);
     if (count > 0) {
@@ -268,3 +266,27 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     else this.socket.pause();
   }
 }
+
+// Socket listeners shared by every connection (the socket names its actor), rather than four
+// closures per client: idle connections are counted in the tens of thousands.
+const OWNER = Symbol('jupiter.connection');
+type OwnedSocket = net.Socket & { [OWNER]: ActorContext };
+const WRITABLE: ConnectionMessage = { type: 'Writable' };
+const CLOSED: ConnectionMessage = { type: 'Closed' };
+function onData(this: OwnedSocket, chunk: Buffer): void {
+  const ctx = this[OWNER];
+  ctx.tell(ctx.self, { type: 'Received', chunk });
+}
+function onDrain(this: OwnedSocket): void {
+  this[OWNER].tell(this[OWNER].self, WRITABLE);
+}
+function onClose(this: OwnedSocket): void {
+  this[OWNER].tell(this[OWNER].self, CLOSED);
+}
+function ignore(): void {}
+
+/**
+ * The replies one connection writes in its flush, shared by all connections: a flush fills it,
+ * writes it and clears it before returning, so one array serves every client.
+ */
+const turnReplies: Uint8Array[] = [];

@@ -18,8 +18,9 @@ class Fragment {
 type Entry = Uint8Array | Fragment | null;
 
 /**
- * A circular buffer of slots: the array is reused from turn to turn rather than rebuilt each time
- * the queue empties, so a busy connection allocates nothing here.
+ * A circular buffer of slots. Its array goes back to a shared pool whenever the queue empties and
+ * is taken again by the next request: a busy connection allocates nothing here, and an idle one
+ * holds no array at all.
  */
 export class ReplyQueue {
   private entries: Entry[] = NO_ENTRIES;
@@ -79,13 +80,13 @@ export class ReplyQueue {
       this.count--;
       this.headSeq++;
     }
-    // A burst may have grown the buffer; an emptied large one is dropped so idle clients stay small.
-    if (this.count === 0 && entries.length > MAX_KEPT) this.reset();
+    if (this.count === 0 && entries !== NO_ENTRIES) this.release();
     return n;
   }
 
   private add(entry: Entry): number {
-    if (this.count === this.entries.length) this.grow();
+    if (this.entries === NO_ENTRIES) this.adopt(pool.pop() ?? new Array<Entry>(INITIAL).fill(null));
+    else if (this.count === this.entries.length) this.grow();
     this.entries[(this.head + this.count) & this.mask] = entry;
     this.count++;
     return this.headSeq + this.count - 1;
@@ -93,20 +94,29 @@ export class ReplyQueue {
 
   private grow(): void {
     const old = this.entries;
-    const next = new Array<Entry>(Math.max(INITIAL, old.length * 2)).fill(null);
+    const next = new Array<Entry>(old.length * 2).fill(null);
     for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & this.mask];
-    this.entries = next;
-    this.mask = next.length - 1;
+    this.adopt(next);
+  }
+
+  private adopt(entries: Entry[]): void {
+    this.entries = entries;
+    this.mask = entries.length - 1;
     this.head = 0;
   }
 
-  private reset(): void {
-    this.entries = NO_ENTRIES;
+  /** Every entry is null again (takeReady clears what it takes), so the array can be reused as is. */
+  private release(): void {
+    // A burst may have grown the array; a large one is left to the collector.
+    if (this.entries.length <= MAX_POOLED_LENGTH && pool.length < MAX_POOLED) pool.push(this.entries);
+    this.adopt(NO_ENTRIES);
     this.mask = -1;
-    this.head = 0;
   }
 }
 
 const INITIAL = 16;
-const MAX_KEPT = 1024;
+// At most 1024 arrays of at most 256 slots (2 KiB) wait in the pool.
+const MAX_POOLED_LENGTH = 256;
+const MAX_POOLED = 1024;
 const NO_ENTRIES: Entry[] = [];
+const pool: Entry[][] = [];

@@ -54,15 +54,29 @@ export interface Link {
   send(to: Address, msg: unknown): void;
 }
 
+/** An actor's view of the runtime; a class, so ten thousand connections share one tell(). */
+class CellContext implements ActorContext {
+  constructor(
+    readonly self: Address,
+    readonly runtime: Runtime,
+  ) {}
+
+  tell(to: Address, msg: unknown): void {
+    this.runtime.tell(to, msg);
+  }
+}
+
 interface Cell {
   readonly address: Address;
   readonly behavior: Behavior<unknown>;
   readonly ctx: ActorContext;
   actor: Actor<unknown> | null;
-  /** Messages waiting, in mailbox[0..count); the array is swapped with spare on each run. */
-  mailbox: unknown[];
+  /**
+   * Messages waiting, in mailbox[0..count); null while there are none, so an idle actor (an
+   * idle client's connection) holds no array. Arrays come from and go back to a shared pool.
+   */
+  mailbox: unknown[] | null;
   count: number;
-  spare: unknown[];
   queued: boolean;
   restarts: number;
   lastRestart: number;
@@ -86,6 +100,8 @@ export interface RuntimeOptions {
 
 const MAX_BACKOFF_MS = 5000;
 const MAX_KEPT_MAILBOX = 4096;
+const MAX_POOLED_MAILBOXES = 1024;
+const NO_MAIL: unknown[] = [];
 const STABLE_AFTER_MS = 10000;
 
 export class ActorRuntime implements Runtime {
@@ -94,6 +110,8 @@ export class ActorRuntime implements Runtime {
   // Actors with mail, in ready[0..readyCount); arrays here are reused, never rebuilt per turn,
   // because a fresh array per turn was a steady share of the proxy's garbage.
   private readonly ready: (Cell | undefined)[] = [];
+  /** Empty mailbox arrays, reused by whichever actor gets mail next. */
+  private readonly mailboxes: unknown[][] = [];
   private readyCount = 0;
   private scheduled = false;
   private current: Cell | null = null;
@@ -110,15 +128,14 @@ export class ActorRuntime implements Runtime {
   }
 
   spawn<M>(behavior: Behavior<M>, address: Address = this.allocate()): Address {
-    const ctx: ActorContext = { self: address, runtime: this, tell: (to, msg) => this.tell(to, msg) };
+    const ctx: ActorContext = new CellContext(address, this);
     const cell: Cell = {
       address,
       behavior: behavior as Behavior<unknown>,
       ctx,
       actor: null,
-      mailbox: [],
+      mailbox: null,
       count: 0,
-      spare: [],
       queued: false,
       restarts: 0,
       lastRestart: 0,
@@ -146,7 +163,7 @@ export class ActorRuntime implements Runtime {
       if (link !== undefined) link.send(to, msg);
       return;
     }
-    cell.mailbox[cell.count++] = msg;
+    (cell.mailbox ??= this.mailboxes.pop() ?? [])[cell.count++] = msg;
     if (!cell.queued) this.schedule(cell);
   }
 
@@ -214,9 +231,9 @@ export class ActorRuntime implements Runtime {
     cell.queued = false;
     const actor = cell.actor;
     if (actor === null) return; // restarting: the mailbox waits for the new instance
-    const batch = cell.mailbox;
+    const batch = cell.mailbox ?? NO_MAIL;
     const n = cell.count;
-    cell.mailbox = cell.spare;
+    cell.mailbox = null;
     cell.count = 0;
     let i = 0;
     this.current = cell;
@@ -230,10 +247,9 @@ export class ActorRuntime implements Runtime {
     } finally {
       this.current = null;
       // Messages are released; a mailbox grown by a burst is dropped rather than kept.
-      if (n > MAX_KEPT_MAILBOX) cell.spare = [];
-      else {
+      if (batch !== NO_MAIL && n <= MAX_KEPT_MAILBOX && this.mailboxes.length < MAX_POOLED_MAILBOXES) {
         for (let k = 0; k < n; k++) batch[k] = undefined;
-        cell.spare = batch;
+        this.mailboxes.push(batch);
       }
     }
     if (cell.stopped) this.finish(cell);
@@ -262,8 +278,9 @@ export class ActorRuntime implements Runtime {
       this.cells.delete(cell.address);
       return;
     }
-    cell.mailbox = unread.concat(cell.mailbox.slice(0, cell.count));
-    cell.count = cell.mailbox.length;
+    const mailbox = unread.concat(cell.mailbox?.slice(0, cell.count) ?? []);
+    cell.mailbox = mailbox.length > 0 ? mailbox : null;
+    cell.count = mailbox.length;
     const now = Date.now();
     if (now - cell.lastRestart > STABLE_AFTER_MS) cell.restarts = 0;
     const delay = Math.min(MAX_BACKOFF_MS, 10 * 2 ** cell.restarts);

@@ -30,8 +30,9 @@ export class RequestParser {
   /** Argument count of the current request, command name included. */
   argc = 0;
   /** Argument i (< argc) lies at raw[starts[i], ends[i]); the arrays are reused, so only argc counts. */
-  starts: number[] = [];
-  ends: number[] = [];
+  // Three entries cover GET and SET without growing; an idle connection keeps just these.
+  starts: number[] = [0, 0, 0];
+  ends: number[] = [0, 0, 0];
 
   private readonly input = new ByteAccumulator();
   private readonly limits: ParserLimits;
@@ -61,8 +62,8 @@ export class RequestParser {
   next(): boolean {
     if (this.shrinkAfterUse) {
       this.shrinkAfterUse = false;
-      this.starts = [];
-      this.ends = [];
+      this.starts = [0, 0, 0];
+      this.ends = [0, 0, 0];
     }
     const input = this.input;
     for (;;) {

@@ -61,8 +61,8 @@ export class TracedRequest {
 
 export class ConnectionTracing {
   private arrivedAt = 0;
-  /** SERVER spans waiting for their reply to be written, by reply slot. */
-  private readonly open = new Map<number, Span>();
+  /** SERVER spans waiting for their reply to be written, by reply slot; made on the first one. */
+  private open: Map<number, Span> | null = null;
 
   constructor(
     private readonly tracing: Tracing,
@@ -71,7 +71,7 @@ export class ConnectionTracing {
 
   /** Commands traced and not yet answered. */
   get pending(): number {
-    return this.open.size;
+    return this.open === null ? 0 : this.open.size;
   }
 
   /** Bytes from the client arrived: the start of the commands they hold. */
@@ -117,17 +117,19 @@ export class ConnectionTracing {
     if (!span.isRecording()) return undefined;
     if (this.tracing.recordKeys) span.setAttribute(DB_QUERY_TEXT, queryText(requestArgs(req, this.tracing.optionPrefixes)));
     span.addEvent(EVENT_ROUTED, now());
-    this.open.set(slot, span);
+    (this.open ??= new Map()).set(slot, span);
     return new TracedRequest(span, operation, epoch, this.tracing.recordKeys);
   }
 
   /** Replies for the slots from `first` on were just written: their commands' spans end. */
   written(first: number, replies: readonly Uint8Array[], count: number): void {
+    const open = this.open;
+    if (open === null) return;
     const at = now();
     for (let i = 0; i < count; i++) {
-      const span = this.open.get(first + i);
+      const span = open.get(first + i);
       if (span === undefined) continue;
-      this.open.delete(first + i);
+      open.delete(first + i);
       const error = replyError(replies[i]);
       if (error !== undefined) recordReplyError(span, error);
       span.end(at);
@@ -136,11 +138,12 @@ export class ConnectionTracing {
 
   /** The connection closed: commands still waiting never get their reply written. */
   closed(): void {
+    if (this.open === null) return;
     const at = now();
     for (const span of this.open.values()) {
       recordFailure(span, 'client_closed', 'the connection closed before the reply was written');
       span.end(at);
     }
-    this.open.clear();
+    this.open = null;
   }
 }
