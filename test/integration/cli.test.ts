@@ -151,7 +151,22 @@ describe('jupiter serve', { timeout: 60_000 }, () => {
 
   it('with --workers 2 serves from two processes on one port, and all exit 0 on SIGTERM', async () => {
     const port = await freePort();
-    const run = cli(['--port', String(port), '--nodes', nodes.map((n) => n.address).join(','), '--workers', '2', '--log-level', 'warn']);
+    const run = cli(['--port', String(port), '--nodes', nodes.map((n) => n.address).join(','), '--workers', '2', '--log-level', 'info']);
+    // Connections go only to workers already listening: wait until both say so.
+    const deadline = Date.now() + TIMEOUT_MS;
+    const listeners = (): Set<number> =>
+      new Set(
+        run
+          .stdout()
+          .split('\n')
+          .slice(0, -1) // the last piece may be a line still being written
+          .filter((l) => l.includes('"jupiter listening"'))
+          .map((l) => (JSON.parse(l) as { pid: number }).pid),
+      );
+    while (listeners().size < 2) {
+      assert.ok(Date.now() < deadline, `both workers listening\nstdout: ${run.stdout()}\nstderr: ${run.stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const first = await clientWhenReady(port, run);
     clients.push(first);
     const pids = new Set<string>();
