@@ -25,8 +25,12 @@ export interface Batch {
 export type RequestBatch = Batch;
 export type ReplyBatch = Batch;
 
-/** Enough for every connection and node of a busy turn; beyond it, released batches are dropped. */
+/**
+ * Enough for every connection and node of a busy turn; beyond it, or when a burst grew a batch past
+ * MAX_POOLED_LENGTH entries, a released batch is left to the collector (the pool stays under 6 MiB).
+ */
 const POOL_LIMIT = 1024;
+const MAX_POOLED_LENGTH = 256;
 const pool: Batch[] = [];
 
 export function takeBatch(): Batch {
@@ -55,7 +59,7 @@ export function releaseBatch(batch: Batch): void {
   for (let i = 0; i < batch.count; i++) bytes[i] = EMPTY;
   batch.count = 0;
   batch.traces = undefined;
-  if (pool.length < POOL_LIMIT && bytes.length <= 4096) pool.push(batch);
+  if (pool.length < POOL_LIMIT && bytes.length <= MAX_POOLED_LENGTH) pool.push(batch);
 }
 
 /** An exact-length copy that owns nothing pooled: for a message that leaves this thread later. */

@@ -99,7 +99,8 @@ export interface RuntimeOptions {
 }
 
 const MAX_BACKOFF_MS = 5000;
-const MAX_KEPT_MAILBOX = 4096;
+// At most 1024 pooled mailboxes of at most 256 slots (2 KiB each); larger ones are left to the collector.
+const MAX_KEPT_MAILBOX = 256;
 const MAX_POOLED_MAILBOXES = 1024;
 const NO_MAIL: unknown[] = [];
 const STABLE_AFTER_MS = 10000;
@@ -247,7 +248,7 @@ export class ActorRuntime implements Runtime {
     } finally {
       this.current = null;
       // Messages are released; a mailbox grown by a burst is dropped rather than kept.
-      if (batch !== NO_MAIL && n <= MAX_KEPT_MAILBOX && this.mailboxes.length < MAX_POOLED_MAILBOXES) {
+      if (batch !== NO_MAIL && batch.length <= MAX_KEPT_MAILBOX && this.mailboxes.length < MAX_POOLED_MAILBOXES) {
         for (let k = 0; k < n; k++) batch[k] = undefined;
         this.mailboxes.push(batch);
       }

@@ -406,3 +406,28 @@ test('an actor whose behavior says restart: false is stopped for good by a crash
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(created, 1);
 });
+
+test('mailbox arrays passed from actor to actor between drains keep every actor\'s messages its own and in order', () => {
+  const rt = new ActorRuntime();
+  const actors = Array.from({ length: 40 }, (_, i) => {
+    const received: number[] = [];
+    const address = rt.spawn<number>({ name: `a${i}`, create: () => ({ receive: (m) => void received.push(m) }) });
+    return { address, received, sent: [] as number[] };
+  });
+  let seed = 12345;
+  const rnd = (k: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % k;
+  };
+  let next = 0;
+  for (let drain = 0; drain < 200; drain++) {
+    // Bursts of uneven size, some past the pooled mailbox size, to several actors at once.
+    for (let k = rnd(60) + (drain % 50 === 0 ? 600 : 0); k > 0; k--) {
+      const a = actors[rnd(actors.length)];
+      a.sent.push(next);
+      rt.tell(a.address, next++);
+    }
+    rt.drain();
+  }
+  for (const a of actors) assert.deepEqual(a.received, a.sent);
+});
