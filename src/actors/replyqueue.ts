@@ -110,7 +110,6 @@ export class ReplyQueue {
     // A burst may have grown the array; a large one is left to the collector.
     if (this.entries.length <= MAX_POOLED_LENGTH && pool.length < MAX_POOLED) pool.push(this.entries);
     this.adopt(NO_ENTRIES);
-    this.mask = -1;
   }
 }
 
