@@ -27,7 +27,7 @@ export type ReplyBatch = Batch;
 
 /**
  * Enough for every connection and node of a busy turn; beyond it, or when a burst grew a batch past
- * MAX_POOLED_LENGTH entries, a released batch is left to the collector (the pool stays under 6 MiB).
+ * MAX_POOLED_LENGTH entries, a released batch is left to the collector (the pool holds 6 MiB at most).
  */
 const POOL_LIMIT = 1024;
 const MAX_POOLED_LENGTH = 256;
