@@ -5,7 +5,7 @@ import net from 'node:net';
 import { ReplyFramer, ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { internalError, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
-import { PendingQueue, type Peer } from './pending.js';
+import { PendingQueue } from './pending.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { Replied } from './connection.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
@@ -24,7 +24,12 @@ export type NodeMessage =
 type Route = Extract<NodeMessage, { type: 'Route' }>;
 
 /** A connection with requests on this node, and the replies gathered for it while a chunk is framed. */
-interface NodePeer extends Peer {
+interface NodePeer {
+  readonly address: Address;
+  /** Its requests still in the queue. */
+  inflight: number;
+  /** When it last sent a request (ms), for forgetting idle peers. */
+  lastRouted: number;
   replies: ReplyBatch | null;
 }
 
@@ -62,7 +67,7 @@ class NodeActor implements Actor<NodeMessage> {
   private socket: net.Socket | null = null;
   private generation = 0;
   private framer = new ReplyFramer();
-  private readonly pending = new PendingQueue();
+  private readonly pending = new PendingQueue<NodePeer>();
   private readonly peers = new Map<Address, NodePeer>();
   private lastPeerSweep = Date.now();
   // Peers with replies gathered while one chunk is framed, each sent as one message.
@@ -212,7 +217,7 @@ class NodeActor implements Actor<NodeMessage> {
   /** Answers the oldest pending request with `bytes` and removes it; returns its hop, if traced. */
   private answerOldest(bytes: Uint8Array): Hop | undefined {
     const { pending } = this;
-    const peer = pending.peer as NodePeer;
+    const peer = pending.peer;
     let batch = peer.replies;
     if (batch === null) {
       batch = peer.replies = takeBatch();

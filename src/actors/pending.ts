@@ -2,16 +2,8 @@
 // queueing a request allocates nothing (an object per request was a steady source of garbage).
 import type { Hop } from '../telemetry/backend.js';
 
-/** A connection that has requests on this node, and the replies gathered for it this turn. */
-export interface Peer {
-  readonly address: number;
-  /** Requests of this peer still in the queue. */
-  inflight: number;
-  /** When it last sent a request (ms), for forgetting idle peers. */
-  lastRouted: number;
-}
-
-export class PendingQueue {
+/** Each request's peer (whoever gets its reply) is of the owner's choosing. */
+export class PendingQueue<Peer> {
   private peers: (Peer | undefined)[] = [];
   private slots = new Float64Array(0);
   private parts = new Int32Array(0);

@@ -112,10 +112,20 @@ export function parseInteger(buf: Uint8Array, start: number, end: number): numbe
  */
 export function joinBytes(parts: readonly Uint8Array[], count: number): Uint8Array {
   if (count === 1) return parts[0];
+  const out = Buffer.allocUnsafe(byteCount(parts, count));
+  copyParts(parts, count, out, 0);
+  return out;
+}
+
+/** Total length of parts[0..count). */
+export function byteCount(parts: readonly Uint8Array[], count: number): number {
   let size = 0;
   for (let i = 0; i < count; i++) size += parts[i].length;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
+  return size;
+}
+
+/** Copies parts[0..count) one after another into out from `at`; returns the end. */
+export function copyParts(parts: readonly Uint8Array[], count: number, out: Uint8Array, at: number): number {
   for (let i = 0; i < count; i++) {
     const part = parts[i];
     // Whole arrays need no view for set(), so only the shortest are worth a loop.
@@ -124,7 +134,7 @@ export function joinBytes(parts: readonly Uint8Array[], count: number): Uint8Arr
       at += part.length;
     } else at = copyRange(part, 0, part.length, out, at);
   }
-  return out;
+  return at;
 }
 
 /**

@@ -1,5 +1,7 @@
 // RESP2 encoders for the replies jupiter builds itself and the commands it sends on its own.
 // Strings are treated as latin1 so that bytes taken from requests round-trip unchanged.
+import { arrayHeaderLength, byteCount, copyParts, writeArrayHeader } from './bytes.js';
+
 const CRLF = '\r\n';
 
 /** A command encoded from latin1 strings, with where each argument lies in the bytes. */
@@ -33,24 +35,10 @@ export const status = (text: string): Buffer => Buffer.from(`+${text}${CRLF}`, '
 export const integer = (n: number | bigint): Buffer => Buffer.from(`:${n}${CRLF}`, 'latin1');
 
 /** An array whose elements are already encoded replies (one allocation). */
-export const array = (items: readonly Uint8Array[]): Buffer => framed(items.length, items);
-
-/**
- * A command made of argument ranges copied from encoded requests: the ranges already hold
- * `$len\r\n<bytes>\r\n` for `count` arguments, so nothing is re-encoded (one allocation).
- */
-export const commandFromRanges = (count: number, ranges: readonly Uint8Array[]): Buffer => framed(count, ranges);
-
-function framed(count: number, parts: readonly Uint8Array[]): Buffer {
-  const head = `*${count}${CRLF}`;
-  let size = head.length;
-  for (const part of parts) size += part.length;
-  const out = Buffer.allocUnsafe(size);
-  let p = out.write(head, 0, 'latin1');
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
+export function array(items: readonly Uint8Array[]): Buffer {
+  const count = items.length;
+  const out = Buffer.allocUnsafe(arrayHeaderLength(count) + byteCount(items, count));
+  copyParts(items, count, out, writeArrayHeader(out, 0, count));
   return out;
 }
 

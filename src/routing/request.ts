@@ -12,15 +12,6 @@ export interface RequestView {
   argStrings(): string[];
 }
 
-/**
- * The encoded bytes of argument i (`$len\r\n<bytes>\r\n`), as a view into the request: in a
- * multibulk request each argument's header starts right after the previous argument's CRLF.
- */
-export function encodedArg(req: RequestView, i: number): Buffer {
-  const from = i === 0 ? req.raw.indexOf(10) + 1 : req.ends[i - 1] + 2;
-  return req.raw.subarray(from, req.ends[i] + 2);
-}
-
 export class EncodedRequest implements RequestView {
   readonly raw: Buffer;
   readonly argc: number;

@@ -5,6 +5,7 @@
 // ranges instead of building arrays of views: each part is one allocation, written straight from
 // the request's encoded arguments, and MGET's reply is one allocation copied from the nodes' replies.
 import { internalError, wrongArity } from '../../protocol/errors.js';
+import { array } from '../../protocol/encode.js';
 import { arrayHeaderLength, copyRange, findCR, parseInteger, writeArrayHeader } from '../../protocol/bytes.js';
 import { ownerOfKey } from '../hashkey.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
@@ -125,8 +126,7 @@ function arrayElementsFallback(replies: readonly Uint8Array[], groupOf: Int32Arr
     if (value === undefined) return internalError;
     values.push(value);
   }
-  const head = Buffer.from(`*${values.length}\r\n`, 'latin1');
-  return Buffer.concat([head, ...values]);
+  return array(values);
 }
 
 export const mset = splitShape(2, () => allOk);

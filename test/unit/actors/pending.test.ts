@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PendingQueue, type Peer } from '../../../src/actors/pending.js';
+import { PendingQueue } from '../../../src/actors/pending.js';
 import { addToBatch, releaseBatch, takeBatch, detachBatch } from '../../../src/actors/batch.js';
 
-const peer = (address: number): Peer => ({ address, inflight: 0, lastRouted: 0 });
+interface Peer {
+  readonly address: number;
+}
+const peer = (address: number): Peer => ({ address });
 
 test('PendingQueue keeps requests in order through growth and wrap-around', () => {
-  const q = new PendingQueue();
+  const q = new PendingQueue<Peer>();
   const peers = [peer(1), peer(2), peer(3)];
   const got: string[] = [];
   let pushed = 0;
@@ -27,7 +30,7 @@ test('PendingQueue keeps requests in order through growth and wrap-around', () =
 });
 
 test('PendingQueue reports the oldest queue time, and -1 when empty', () => {
-  const q = new PendingQueue();
+  const q = new PendingQueue<Peer>();
   assert.equal(q.oldestAt(), -1);
   q.push(peer(1), 0, -1, 50, undefined);
   q.push(peer(1), 1, -1, 60, undefined);
@@ -39,7 +42,7 @@ test('PendingQueue reports the oldest queue time, and -1 when empty', () => {
 });
 
 test('PendingQueue keeps slot numbers beyond 32 bits exact', () => {
-  const q = new PendingQueue();
+  const q = new PendingQueue<Peer>();
   const big = 2 ** 40 + 7;
   q.push(peer(9), big, 2, 0, undefined);
   assert.equal(q.slot, big);
