@@ -36,6 +36,11 @@ interface NodePeer {
 /** A peer with nothing in flight for this long is forgotten (its connection may be gone). */
 const PEER_IDLE_MS = 10_000;
 
+// Link generations are unique in this thread, not per actor instance: a restarted NodeActor
+// inherits its predecessor's mailbox, where the old socket's messages may still wait.
+let lastGeneration = 0;
+const nextGeneration = (): number => ++lastGeneration;
+
 export interface NodeOptions {
   readonly id: string; // host:port
   readonly host: string;
@@ -161,7 +166,7 @@ class NodeActor implements Actor<NodeMessage> {
     clearInterval(this.ticker);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.failAll(this.errors.unavailable);
-    this.generation++;
+    this.generation = nextGeneration();
     this.socket?.destroy();
     this.socket = null;
   }
@@ -259,7 +264,7 @@ class NodeActor implements Actor<NodeMessage> {
 
   private connect(): void {
     this.reconnectTimer = null;
-    const generation = ++this.generation;
+    const generation = (this.generation = nextGeneration());
     const { ctx } = this;
     this.state = 'connecting';
     this.connectStarted = Date.now();
@@ -283,7 +288,7 @@ class NodeActor implements Actor<NodeMessage> {
   /** The link failed: every request on it gets `error`, in order, and the node is retried later. */
   private lost(error: Buffer, reason: string): void {
     const wasUp = this.state === 'up';
-    this.generation++;
+    this.generation = nextGeneration();
     this.socket?.destroy();
     this.socket = null;
     this.state = 'down';

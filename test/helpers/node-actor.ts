@@ -1,0 +1,51 @@
+// One NodeActor in an actor runtime of the test's own, against a real node: requests go in as
+// Route messages from a stand-in connection actor, which resolves each request's reply.
+import { ActorRuntime, type Address } from '../../src/actors/runtime.js';
+import { nodeBehavior, type NodeMessage, type NodeOptions } from '../../src/actors/node.js';
+import { addToBatch, releaseBatch, takeBatch, type ReplyBatch } from '../../src/actors/batch.js';
+import { encodeCommand } from './resp.js';
+
+export class NodeHarness {
+  readonly runtime: ActorRuntime;
+  readonly node: Address;
+  readonly crashes: Error[] = [];
+  private readonly client: Address;
+  private nextSlot = 0;
+  private readonly waiting = new Map<number, (reply: string) => void>();
+
+  constructor(options: Omit<NodeOptions, 'health'>) {
+    this.runtime = new ActorRuntime({ onCrash: (_name, error) => this.crashes.push(error as Error) });
+    this.client = this.runtime.spawn<{ type: 'Replied'; batch: ReplyBatch }>({
+      name: 'client',
+      create: () => ({
+        receive: ({ batch }) => {
+          for (let i = 0; i < batch.count; i++) {
+            const resolve = this.waiting.get(batch.slots[i]);
+            this.waiting.delete(batch.slots[i]);
+            resolve?.(Buffer.from(batch.bytes[i]).toString('latin1'));
+          }
+          releaseBatch(batch);
+        },
+      }),
+    });
+    this.node = this.runtime.spawn(nodeBehavior(options));
+  }
+
+  /** Sends one command; resolves with its raw reply. */
+  send(...args: string[]): Promise<string> {
+    const slot = this.nextSlot++;
+    const reply = new Promise<string>((resolve) => this.waiting.set(slot, resolve));
+    const batch = takeBatch();
+    addToBatch(batch, slot, -1, encodeCommand(args));
+    this.tell({ type: 'Route', replyTo: this.client, batch });
+    return reply;
+  }
+
+  tell(msg: NodeMessage): void {
+    this.runtime.tell(this.node, msg);
+  }
+
+  stop(): void {
+    this.runtime.stop(this.node);
+  }
+}
