@@ -69,6 +69,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private readonly socket: net.Socket;
   /** Requests routed this turn, per node index, sent as one Route message per node. */
   private readonly routes: (RequestBatch | undefined)[] = [];
+  /** The same for commands known to be slow, which go over each node's side link. */
+  private readonly slowRoutes: (RequestBatch | undefined)[] = [];
   /** Stop taking requests: after QUIT, a protocol error or shutdown; the socket ends once replies are out. */
   private closing = false;
   private readPaused = false;
@@ -160,28 +162,36 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.replies.fill(this.replies.open(), -1, bytes);
   }
 
-  forward(node: number, bytes: Uint8Array): void {
-    this.enqueue(node, this.replies.open(), -1, bytes);
+  forward(node: number, bytes: Uint8Array, slow = false): void {
+    this.enqueue(slow ? this.slowRoutes : this.routes, node, this.replies.open(), -1, bytes);
   }
 
   fragment(parts: readonly Part[], merge: Merge): void {
     const slot = this.replies.openFragment(parts.length, merge);
-    for (let i = 0; i < parts.length; i++) this.enqueue(parts[i].node, slot, i, parts[i].bytes);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      this.enqueue(part.slow === true ? this.slowRoutes : this.routes, part.node, slot, i, part.bytes);
+    }
   }
 
-  private enqueue(node: number, slot: number, part: number, bytes: Uint8Array): void {
-    let batch = this.routes[node];
-    if (batch === undefined) this.routes[node] = batch = takeBatch();
+  private enqueue(routes: (RequestBatch | undefined)[], node: number, slot: number, part: number, bytes: Uint8Array): void {
+    let batch = routes[node];
+    if (batch === undefined) routes[node] = batch = takeBatch();
     addToBatch(batch, slot, part, bytes);
   }
 
   private sendRoutes(): void {
-    const { routes } = this;
+    this.sendBatches(this.routes, false);
+    if (this.slowRoutes.length > 0) this.sendBatches(this.slowRoutes, true);
+  }
+
+  private sendBatches(routes: (RequestBatch | undefined)[], slow: boolean): void {
     const nodes = this.snapshot.nodes;
     for (let node = 0; node < routes.length; node++) {
       const batch = routes[node];
       if (batch === undefined) continue;
-      this.ctx.tell(nodes[node], { type: 'Route', replyTo: this.ctx.self, batch } satisfies NodeMessage);
+      const msg: NodeMessage = slow ? { type: 'Route', replyTo: this.ctx.self, batch, slow } : { type: 'Route', replyTo: this.ctx.self, batch };
+      this.ctx.tell(nodes[node], msg);
       routes[node] = undefined;
     }
   }
@@ -243,11 +253,13 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   private attachTrace(request: TracedRequest, slot: number): void {
-    for (const batch of this.routes) {
-      if (batch === undefined) continue;
-      // The request's entries are the last ones of each batch it was added to.
-      for (let i = batch.count - 1; i >= 0 && batch.slots[i] === slot; i--) {
-        (batch.traces ??= [])[i] = request.part(batch.bytes[i]);
+    for (const routes of [this.routes, this.slowRoutes]) {
+      for (const batch of routes) {
+        if (batch === undefined) continue;
+        // The request's entries are the last ones of each batch it was added to.
+        for (let i = batch.count - 1; i >= 0 && batch.slots[i] === slot; i--) {
+          (batch.traces ??= [])[i] = request.part(batch.bytes[i]);
+        }
       }
     }
   }

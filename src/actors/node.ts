@@ -1,11 +1,16 @@
-// NodeActor, the "ring actor": one per Redis node. Owns the node's backend connection and the
-// ordered queue of requests in flight on it, pipelines every client's requests over it (one write
-// per turn), matches replies to requests in order and hands back the reply bytes untouched.
+// NodeActor, the "ring actor": one per Redis node. Owns the node's backend links and the ordered
+// queue of requests in flight on each, pipelines every client's requests over the shared link
+// (one write per turn), matches replies to requests in order and hands back the reply bytes
+// untouched. Commands known to be slow ride a side link, so they never hold up the shared one.
+//
+// A request past its timeout is answered with a timeout error alone; its reply, when it comes,
+// is dropped. The shared link is torn down only when the node is unresponsive: when a PING on a
+// fresh connection gets no answer either, or the node answers it while the link stays silent.
 import net from 'node:net';
-import { ReplyFramer, ReplyProtocolError } from '../protocol/replies.js';
-import { EMPTY, joinBytes } from '../protocol/bytes.js';
-import { internalError, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
-import { PendingQueue } from './pending.js';
+import { ReplyProtocolError } from '../protocol/replies.js';
+import { EMPTY } from '../protocol/bytes.js';
+import { internalError, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
+import { BackendLink, nextGeneration, type LinkMessage } from './link.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { Replied } from './connection.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
@@ -14,19 +19,21 @@ import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend
 import type { RequestTrace } from '../telemetry/request-trace.js';
 
 export type NodeMessage =
-  | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch }
-  | { readonly type: 'Received'; readonly generation: number; readonly chunk: Buffer }
-  | { readonly type: 'Connected'; readonly generation: number }
-  | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string }
+  /** Requests for this node; `slow` ones (KEYS, FLUSHALL, SCRIPT LOAD...) go over the side link. */
+  | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch; readonly slow?: boolean }
+  | LinkMessage
+  /** The outcome of a PING on a connection of its own, sent to tell a busy node from a dead one. */
+  | { readonly type: 'Probed'; readonly probe: number; readonly answered: boolean }
   | { readonly type: 'Tick' }
-  | { readonly type: 'Reconnect' };
+  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' };
 
 type Route = Extract<NodeMessage, { type: 'Route' }>;
+type Link = BackendLink<NodePeer>;
 
 /** A connection with requests on this node, and the replies gathered for it while a chunk is framed. */
 interface NodePeer {
   readonly address: Address;
-  /** Its requests still in the queue. */
+  /** Its requests not yet answered. */
   inflight: number;
   /** When it last sent a request (ms), for forgetting idle peers. */
   lastRouted: number;
@@ -36,23 +43,28 @@ interface NodePeer {
 /** A peer with nothing in flight for this long is forgotten (its connection may be gone). */
 const PEER_IDLE_MS = 10_000;
 
-// Link generations are unique in this thread, not per actor instance: a restarted NodeActor
-// inherits its predecessor's mailbox, where the old socket's messages may still wait.
-let lastGeneration = 0;
-const nextGeneration = (): number => ++lastGeneration;
-
 export interface NodeOptions {
   readonly id: string; // host:port
   readonly host: string;
   readonly port: number;
   readonly requestTimeoutMs: number;
+  /** The timeout of requests on the side link (commands known to be slow). */
+  readonly slowRequestTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly reconnectMaxDelayMs: number;
+  /** Request bytes a link may hold unsent; requests beyond it are refused with a busy error. */
+  readonly maxQueuedBytes: number;
   /** Who hears about this node going up or down (the MembershipActor). */
   readonly health?: Address;
 }
 
-type LinkState = 'connecting' | 'up' | 'down';
+/** A PING on a connection of its own, open while the shared link is overdue. */
+interface Probe {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly socket: net.Socket;
+  answered: boolean;
+}
 
 export function nodeBehavior(options: NodeOptions): Behavior<NodeMessage> {
   return {
@@ -68,27 +80,17 @@ export function nodeBehavior(options: NodeOptions): Behavior<NodeMessage> {
 const replied = (batch: ReplyBatch): Replied => ({ type: 'Replied', batch });
 
 class NodeActor implements Actor<NodeMessage> {
-  private state: LinkState = 'connecting';
-  private socket: net.Socket | null = null;
-  private generation = 0;
-  private framer = new ReplyFramer();
-  private readonly pending = new PendingQueue<NodePeer>();
+  private readonly main: Link;
+  private readonly side: Link;
   private readonly peers = new Map<Address, NodePeer>();
   private lastPeerSweep = Date.now();
   // Peers with replies gathered while one chunk is framed, each sent as one message.
   private readonly answered: (NodePeer | undefined)[] = [];
   private answeredCount = 0;
-  // Request bytes to write at the end of the turn; entries past outboxCount are stale.
-  private readonly outbox: Uint8Array[] = [];
-  private outboxCount = 0;
-  private failures = 0;
   private checkDue = false;
-  private connectStarted = 0;
+  private probe: Probe | null = null;
   private readonly ticker: NodeJS.Timeout;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer };
-  /** Spans of sampled requests only: untraced ones never reach it. */
-  private readonly tracing: BackendTracing;
+  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer };
 
   constructor(
     private readonly ctx: ActorContext,
@@ -98,32 +100,44 @@ class NodeActor implements Actor<NodeMessage> {
       unavailable: nodeUnavailable(options.id),
       timeout: nodeTimeout(options.id),
       badReply: nodeProtocolError(options.id),
+      busy: nodeBusy(options.id),
     };
-    this.tracing = new BackendTracing(options);
-    const every = Math.max(10, Math.min(250, Math.floor(options.requestTimeoutMs / 4)));
+    // Spans of sampled requests only: untraced ones never reach them.
+    this.main = new BackendLink('main', new BackendTracing(options));
+    this.side = new BackendLink('side', new BackendTracing(options));
+    const shortest = Math.min(options.requestTimeoutMs, options.slowRequestTimeoutMs);
+    const every = Math.max(10, Math.min(250, Math.floor(shortest / 4)));
     this.ticker = setInterval(() => ctx.tell(ctx.self, { type: 'Tick' }), every);
     this.ticker.unref();
-    this.connect();
+    this.connect(this.main);
   }
 
   receive(msg: NodeMessage): void {
     switch (msg.type) {
       case 'Route':
         return this.route(msg);
-      case 'Received':
-        if (msg.generation === this.generation) this.received(msg.chunk);
+      case 'Received': {
+        const link = this.linkOf(msg.generation);
+        if (link !== null) this.received(link, msg.chunk);
         return;
-      case 'Connected':
-        if (msg.generation === this.generation) this.connected();
+      }
+      case 'Connected': {
+        const link = this.linkOf(msg.generation);
+        if (link !== null) this.connected(link);
         return;
-      case 'Disconnected':
-        if (msg.generation === this.generation) this.lost(this.errors.unavailable, msg.reason);
+      }
+      case 'Disconnected': {
+        const link = this.linkOf(msg.generation);
+        if (link !== null) this.lost(link, this.errors.unavailable, msg.reason);
         return;
+      }
+      case 'Probed':
+        return this.probed(msg.probe, msg.answered);
       case 'Tick':
         this.checkDue = true;
         return;
       case 'Reconnect':
-        return this.connect();
+        return this.connect(msg.link === 'main' ? this.main : this.side);
       default:
         return unhandled(msg);
     }
@@ -136,59 +150,72 @@ class NodeActor implements Actor<NodeMessage> {
       this.checkDue = false;
       this.checkTimeouts();
     }
-    if (this.state !== 'up' || this.outboxCount === 0) return;
-    this.socket!.write(joinBytes(this.outbox, this.outboxCount));
-    this.clearOutbox();
-    if (this.tracing.waiting) this.tracing.written();
+    this.main.write();
+    this.side.write();
   }
 
-  private clearOutbox(): void {
-    for (let i = 0; i < this.outboxCount; i++) this.outbox[i] = EMPTY;
-    this.outboxCount = 0;
-  }
-
-  /** What a crash must answer: the pending requests (taken out, so stop() does not answer them twice). */
+  /** What a crash must answer: the requests not answered yet (taken out, so stop() does not answer them twice). */
   *inflight(): Iterable<NodeMessage> {
-    const { pending } = this;
-    while (pending.length > 0) {
-      const batch = takeBatch();
-      addToBatch(batch, pending.slot, pending.part, EMPTY);
-      const replyTo = pending.peer.address;
-      const hop = pending.hop;
-      pending.shift();
-      // The request's spans end as failed: the crash ended its round trip.
-      if (hop !== undefined) this.tracing.failed(hop, 'node_unavailable', internalError);
-      yield { type: 'Route', replyTo, batch };
+    for (const link of [this.main, this.side]) {
+      const { pending } = link;
+      while (link.expired > 0) {
+        pending.shift();
+        link.expired--;
+      }
+      while (pending.length > 0) {
+        const batch = takeBatch();
+        addToBatch(batch, pending.slot, pending.part, EMPTY);
+        const replyTo = pending.peer.address;
+        const hop = pending.hop;
+        pending.shift();
+        // The request's spans end as failed: the crash ended its round trip.
+        if (hop !== undefined) link.tracing.failed(hop, 'node_unavailable', internalError);
+        yield { type: 'Route', replyTo, batch };
+      }
     }
   }
 
   stop(): void {
     clearInterval(this.ticker);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.failAll(this.errors.unavailable);
-    this.generation = nextGeneration();
-    this.socket?.destroy();
-    this.socket = null;
+    this.endProbe();
+    for (const link of [this.main, this.side]) {
+      this.failAll(link, this.errors.unavailable);
+      link.stop();
+    }
   }
 
-  private route({ replyTo, batch }: Route): void {
-    const { count, slots, parts, bytes, traces } = batch;
-    if (this.state === 'down') {
-      const error = this.errors.unavailable;
-      if (traces !== undefined) this.refuseTraced(traces, error);
-      this.ctx.tell(replyTo, replied(answerAll(batch, error)));
-      releaseBatch(batch);
+  private linkOf(generation: number): Link | null {
+    return generation === this.main.generation ? this.main : generation === this.side.generation ? this.side : null;
+  }
+
+  private route(msg: Route): void {
+    const { replyTo, batch } = msg;
+    const link = msg.slow === true ? this.side : this.main;
+    if (link.state === 'idle') this.connect(link);
+    if (link.state === 'down' || link.queuedBytes > this.options.maxQueuedBytes) {
+      this.refuse(link, replyTo, batch, link.state === 'down' ? this.errors.unavailable : this.errors.busy);
       return;
     }
+    const { count, slots, parts, bytes, traces } = batch;
     const at = Date.now();
     const peer = this.peerOf(replyTo, at);
     peer.inflight += count;
-    const { outbox } = this;
+    const { pending } = link;
     for (let i = 0; i < count; i++) {
-      const hop = traces === undefined ? undefined : this.arrivedTraced(traces[i]);
-      this.pending.push(peer, slots[i], parts[i], at, hop);
-      outbox[this.outboxCount++] = bytes[i];
+      const hop = traces === undefined ? undefined : this.arrivedTraced(link, traces[i]);
+      pending.push(peer, slots[i], parts[i], at, hop);
+      link.queue(bytes[i]);
     }
+    releaseBatch(batch);
+  }
+
+  private refuse(link: Link, replyTo: Address, batch: RequestBatch, error: Buffer): void {
+    const { traces } = batch;
+    if (traces !== undefined) {
+      const failure = this.failureOf(error);
+      for (const trace of traces) if (trace !== undefined) link.tracing.refused(trace, link.pending.length, failure, error);
+    }
+    this.ctx.tell(replyTo, replied(answerAll(batch, error)));
     releaseBatch(batch);
   }
 
@@ -211,28 +238,22 @@ class NodeActor implements Actor<NodeMessage> {
     }
   }
 
-  private arrivedTraced(trace: RequestTrace | undefined): Hop | undefined {
-    return trace === undefined ? undefined : this.tracing.arrived(trace, this.pending.length);
+  private arrivedTraced(link: Link, trace: RequestTrace | undefined): Hop | undefined {
+    return trace === undefined ? undefined : link.tracing.arrived(trace, link.pending.length);
   }
 
-  private refuseTraced(traces: readonly (RequestTrace | undefined)[], error: Buffer): void {
-    for (const trace of traces) if (trace !== undefined) this.tracing.refused(trace, this.pending.length, 'node_unavailable', error);
-  }
-
-  /** Answers the oldest pending request with `bytes` and removes it; returns its hop, if traced. */
-  private answerOldest(bytes: Uint8Array): Hop | undefined {
-    const { pending } = this;
-    const peer = pending.peer;
+  /** Answers the k-th oldest request of `link` with `bytes` (it stays queued); returns its hop, if traced. */
+  private answer(link: Link, k: number, bytes: Uint8Array): Hop | undefined {
+    const { pending } = link;
+    const peer = pending.peerAt(k);
     let batch = peer.replies;
     if (batch === null) {
       batch = peer.replies = takeBatch();
       this.answered[this.answeredCount++] = peer;
     }
-    addToBatch(batch, pending.slot, pending.part, bytes);
+    addToBatch(batch, pending.slotAt(k), pending.partAt(k), bytes);
     peer.inflight--;
-    const hop = pending.hop;
-    pending.shift();
-    return hop;
+    return pending.takeHopAt(k);
   }
 
   private sendAnswers(): void {
@@ -246,90 +267,153 @@ class NodeActor implements Actor<NodeMessage> {
     this.answeredCount = 0;
   }
 
-  private received(chunk: Buffer): void {
-    this.framer.push(chunk);
+  private received(link: Link, chunk: Buffer): void {
+    const { framer, pending } = link;
+    framer.push(chunk);
     try {
-      for (let reply = this.framer.next(); reply !== null; reply = this.framer.next()) {
-        if (this.pending.length === 0) throw new ReplyProtocolError('a reply nobody asked for');
-        const hop = this.answerOldest(reply);
-        if (hop !== undefined) this.tracing.replied(hop, reply);
+      for (let reply = framer.next(); reply !== null; reply = framer.next()) {
+        if (pending.length === 0) throw new ReplyProtocolError('a reply nobody asked for');
+        link.lastProgress = Date.now();
+        if (link.expired > 0) {
+          // Answered already, with a timeout error: the late reply goes nowhere.
+          link.expired--;
+        } else {
+          const hop = this.answer(link, 0, reply);
+          if (hop !== undefined) link.tracing.replied(hop, reply);
+        }
+        pending.shift();
       }
     } catch (error) {
       if (!(error instanceof ReplyProtocolError)) throw error;
       this.sendAnswers();
-      this.lost(this.errors.badReply, error.message);
+      this.lost(link, this.errors.badReply, error.message);
     }
     this.sendAnswers();
   }
 
-  private connect(): void {
-    this.reconnectTimer = null;
-    const generation = (this.generation = nextGeneration());
-    const { ctx } = this;
-    this.state = 'connecting';
-    this.connectStarted = Date.now();
-    this.framer = new ReplyFramer();
-    const socket = net.connect({ host: this.options.host, port: this.options.port, noDelay: true });
-    socket.setKeepAlive(true, 300_000);
-    socket.on('connect', () => ctx.tell(ctx.self, { type: 'Connected', generation }));
-    socket.on('data', (chunk: Buffer) => ctx.tell(ctx.self, { type: 'Received', generation, chunk }));
-    socket.on('error', () => {});
-    socket.on('close', () => ctx.tell(ctx.self, { type: 'Disconnected', generation, reason: 'connection closed' }));
-    this.socket = socket;
+  private connect(link: Link): void {
+    link.connect(this.ctx, this.options.host, this.options.port);
   }
 
-  private connected(): void {
-    this.state = 'up';
-    this.failures = 0;
-    if (this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, true));
-    this.flush();
+  private connected(link: Link): void {
+    link.up(Date.now());
+    if (link === this.main && this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, true));
+    link.write();
   }
 
-  /** The link failed: every request on it gets `error`, in order, and the node is retried later. */
-  private lost(error: Buffer, reason: string): void {
-    const wasUp = this.state === 'up';
-    this.generation = nextGeneration();
-    this.socket?.destroy();
-    this.socket = null;
-    this.state = 'down';
-    this.failAll(error);
-    this.failures++;
-    if (wasUp && this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, false, reason));
-    const delay = Math.min(this.options.reconnectMaxDelayMs, 50 * 2 ** Math.min(this.failures - 1, 10));
-    this.reconnectTimer = setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Reconnect' }), delay);
-    this.reconnectTimer.unref();
+  /** The link failed: every request on it gets `error`, in order, and it is retried later. */
+  private lost(link: Link, error: Buffer, reason: string): void {
+    const wasUp = link.state === 'up';
+    if (link === this.main) this.endProbe();
+    link.close('down');
+    this.failAll(link, error);
+    link.failures++;
+    if (link === this.main && wasUp && this.options.health !== undefined) {
+      this.ctx.tell(this.options.health, health(this.options.id, false, reason));
+    }
+    const delay = Math.min(this.options.reconnectMaxDelayMs, 50 * 2 ** Math.min(link.failures - 1, 10));
+    link.reconnectTimer = setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Reconnect', link: link.name }), delay);
+    link.reconnectTimer.unref();
   }
 
-  private failAll(error: Buffer): void {
+  /** Answers every request of the link not answered yet with `error`, and empties its queue. */
+  private failAll(link: Link, error: Buffer): void {
     const failure = this.failureOf(error);
-    while (this.pending.length > 0) {
-      const hop = this.answerOldest(error);
-      if (hop !== undefined) this.tracing.failed(hop, failure, error);
+    const { pending } = link;
+    for (let k = link.expired; k < pending.length; k++) {
+      const hop = this.answer(link, k, error);
+      if (hop !== undefined) link.tracing.failed(hop, failure, error);
     }
+    while (pending.length > 0) pending.shift();
+    link.expired = 0;
     this.sendAnswers();
-    this.clearOutbox();
-    this.tracing.discardUnwritten();
+    link.clearOutbox();
+    link.tracing.discardUnwritten();
   }
 
   private failureOf(error: Buffer): FailureType {
     return error === this.errors.timeout ? 'timeout' : error === this.errors.badReply ? 'protocol_error' : 'node_unavailable';
   }
 
-  /** Replies come in order, so if the oldest request is late, the whole link is stuck. */
   private checkTimeouts(): void {
     const now = Date.now();
-    if (this.state === 'connecting' && now - this.connectStarted > this.options.connectTimeoutMs) {
-      this.lost(this.errors.unavailable, 'connect timed out');
-      return;
-    }
-    const oldest = this.pending.oldestAt();
-    if (oldest >= 0 && now - oldest > this.options.requestTimeoutMs) {
-      this.lost(this.errors.timeout, 'request timed out');
-      return;
-    }
+    this.checkLink(this.main, this.options.requestTimeoutMs, now);
+    this.checkLink(this.side, this.options.slowRequestTimeoutMs, now);
+    this.checkProbe(now);
     this.sweepPeers(now);
   }
-}
 
+  /** Answers the link's overdue requests with a timeout error; fails a connect that takes too long. */
+  private checkLink(link: Link, timeoutMs: number, now: number): void {
+    if (link.state === 'connecting' && now - link.connectStarted > this.options.connectTimeoutMs) {
+      this.lost(link, this.errors.unavailable, 'connect timed out');
+      return;
+    }
+    const { pending } = link;
+    const error = this.errors.timeout;
+    // Requests are queued in time order, so the overdue ones are the oldest.
+    while (link.expired < pending.length && now - pending.queuedAtOf(link.expired) > timeoutMs) {
+      const hop = this.answer(link, link.expired, error);
+      if (hop !== undefined) link.tracing.failed(hop, 'timeout', error);
+      link.expired++;
+    }
+    this.sendAnswers();
+  }
+
+  /**
+   * While the shared link has overdue requests and has delivered nothing for a timeout, a PING on
+   * a connection of its own tells why: no answer within the timeout, the node is unresponsive; an
+   * answer while the link still delivers nothing, the link itself is dead. Either way the link is
+   * torn down; a node that is merely busy answers on both and keeps its link.
+   */
+  private checkProbe(now: number): void {
+    const { main } = this;
+    const timeoutMs = this.options.requestTimeoutMs;
+    const probe = this.probe;
+    if (probe === null) {
+      if (main.state === 'up' && main.expired > 0 && now - main.lastProgress > timeoutMs) this.startProbe(now);
+      return;
+    }
+    if (main.lastProgress >= probe.startedAt) {
+      this.endProbe();
+    } else if (probe.answered) {
+      this.lost(main, this.errors.timeout, 'node answers PING but not on the link');
+    } else if (now - probe.startedAt > timeoutMs) {
+      this.lost(main, this.errors.timeout, 'node unresponsive');
+    }
+  }
+
+  private startProbe(now: number): void {
+    const id = nextGeneration();
+    const { ctx } = this;
+    const socket = net.connect({ host: this.options.host, port: this.options.port, noDelay: true });
+    let settled = false;
+    const settle = (answered: boolean): void => {
+      if (settled) return;
+      settled = true;
+      ctx.tell(ctx.self, { type: 'Probed', probe: id, answered } satisfies NodeMessage);
+    };
+    socket.on('connect', () => socket.write('PING\r\n'));
+    // Any complete line is an answer: +PONG, or -BUSY and the like from a node that is alive.
+    socket.on('data', (chunk: Buffer) => chunk.includes(10) && settle(true));
+    socket.on('error', () => {});
+    socket.on('close', () => settle(false));
+    this.probe = { id, startedAt: now, socket, answered: false };
+  }
+
+  private probed(id: number, answered: boolean): void {
+    const probe = this.probe;
+    if (probe === null || probe.id !== id) return;
+    probe.socket.destroy();
+    // A connection refused or closed: the node is gone, as a lost link would show soon.
+    if (answered) probe.answered = true;
+    else this.lost(this.main, this.errors.unavailable, 'node refused a probe connection');
+  }
+
+  private endProbe(): void {
+    this.probe?.socket.destroy();
+    this.probe = null;
+  }
+}
 
 const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });

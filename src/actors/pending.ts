@@ -47,6 +47,27 @@ export class PendingQueue<Peer> {
     return this.hops[this.head];
   }
 
+  // The columns of the k-th oldest request (k < length), for requests answered before their turn.
+  peerAt(k: number): Peer {
+    return this.peers[(this.head + k) & this.mask]!;
+  }
+  slotAt(k: number): number {
+    return this.slots[(this.head + k) & this.mask];
+  }
+  partAt(k: number): number {
+    return this.parts[(this.head + k) & this.mask];
+  }
+  queuedAtOf(k: number): number {
+    return this.queuedAt[(this.head + k) & this.mask];
+  }
+  /** The k-th oldest request's hop, taken out (its spans are ended by whoever takes it). */
+  takeHopAt(k: number): Hop | undefined {
+    const i = (this.head + k) & this.mask;
+    const hop = this.hops[i];
+    this.hops[i] = undefined;
+    return hop;
+  }
+
   shift(): void {
     this.peers[this.head] = undefined;
     this.hops[this.head] = undefined;

@@ -71,7 +71,12 @@ export const configSchema = z
       .prefault({}),
     backend: z
       .object({
+        /** A request unanswered this long gets a timeout error alone (README "Timeouts"). */
         requestTimeoutMs: z.number().int().min(1).default(2000),
+        /** The same for commands known to be slow (KEYS, FLUSHALL, SCRIPT LOAD...), which use a link of their own. */
+        slowRequestTimeoutMs: z.number().int().min(1).default(60000),
+        /** Request bytes queued for one node link before new requests are refused with a busy error. */
+        maxQueuedBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
         connectTimeoutMs: z.number().int().min(1).default(1000),
         reconnectMaxDelayMs: z.number().int().min(10).default(2000),
       })

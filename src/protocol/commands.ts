@@ -22,11 +22,19 @@ export interface CommandSpec {
   readonly keyed: boolean;
   readonly blocking: boolean;
   readonly pubsub: boolean;
+  /** Known to run long on a big dataset: sent over a node's side link, off the shared pipeline. */
+  readonly slow: boolean;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
 }
 
 const require = createRequire(import.meta.url);
 const table = require('@ioredis/commands/built/commands.json') as Record<string, RawSpec>;
+
+/**
+ * Commands (or whole command families) that can run for seconds on a large node: a full keyspace
+ * walk, a flush, a save, script and function loads, DEBUG, MIGRATE.
+ */
+const SLOW = new Set(['keys', 'flushall', 'flushdb', 'save', 'debug', 'migrate', 'script', 'function']);
 
 function toSpec(name: string, raw: RawSpec): CommandSpec {
   const movable = raw.flags.includes('movablekeys');
@@ -40,6 +48,7 @@ function toSpec(name: string, raw: RawSpec): CommandSpec {
     keyed: movable || raw.keyStart > 0,
     blocking: raw.flags.includes('blocking'),
     pubsub: raw.flags.includes('pubsub'),
+    slow: SLOW.has(name.split('|')[0]),
     subcommands: subs,
   };
 }

@@ -53,6 +53,7 @@ export const internalError = line('ERR jupiter internal error, the request was n
 
 export const nodeUnavailable = (node: string): Buffer => line(`ERR node ${node} unavailable`);
 export const nodeTimeout = (node: string): Buffer => line(`ERR node ${node} unavailable: request timed out`);
+export const nodeBusy = (node: string): Buffer => line(`ERR node ${node} busy: too many request bytes waiting to be sent`);
 export const nodeProtocolError = (node: string): Buffer => line(`ERR node ${node} unavailable: bad reply from node`);
 
 /** Keyless commands jupiter neither answers nor fans out: they need a node chosen with hash=. */

@@ -8,6 +8,8 @@ import type { RequestView } from './request.js';
 export interface Part {
   readonly node: number;
   readonly bytes: Uint8Array;
+  /** A command known to be slow: sent over the node's side link, off the shared pipeline. */
+  readonly slow?: boolean;
 }
 
 export type Merge = (replies: readonly Uint8Array[]) => Uint8Array;
@@ -36,7 +38,7 @@ export interface Dispatch {
   /** Answers now with bytes jupiter built. */
   reply(bytes: Uint8Array): void;
   /** Sends the bytes to one node (index into ring.members); its reply goes back untouched. */
-  forward(node: number, bytes: Uint8Array): void;
+  forward(node: number, bytes: Uint8Array, slow?: boolean): void;
   /** Sends each part to its node and answers with merge() of their replies, in part order. */
   fragment(parts: readonly Part[], merge: Merge): void;
 }

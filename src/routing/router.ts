@@ -6,6 +6,7 @@ import { unknownCommand, unknownSubcommand, wrongArity } from '../protocol/error
 import { ownerOfKey, ownerOfKeyString } from './hashkey.js';
 import { compileOptionTest, stripOptions, type OptionPrefixes } from './options.js';
 import { shapeOf } from './shapes/index.js';
+import { isSlow } from './slow.js';
 import type { Dispatch } from './dispatch.js';
 import type { RequestView } from './request.js';
 
@@ -31,12 +32,12 @@ export class Router {
     const shape = shapeOf(spec);
     if (options !== undefined && !shape.connectionLocal) {
       if (options.hashKey !== undefined) {
-        d.forward(ownerOfKeyString(d.ring, options.hashKey, d.hashTags), req.raw);
+        d.forward(ownerOfKeyString(d.ring, options.hashKey, d.hashTags), req.raw, isSlow(req, spec));
         return options.traceparent;
       }
       if (options.index !== undefined) {
         if (options.index < 1 || options.index >= req.argc) d.reply(wrongArity(spec.name));
-        else d.forward(ownerOfKey(d.ring, req.raw, req.starts[options.index], req.ends[options.index], d.hashTags), req.raw);
+        else d.forward(ownerOfKey(d.ring, req.raw, req.starts[options.index], req.ends[options.index], d.hashTags), req.raw, isSlow(req, spec));
         return options.traceparent;
       }
     }

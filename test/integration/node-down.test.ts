@@ -12,8 +12,11 @@ import { ownersOf, rejectionOf, sleep, within } from '../helpers/placement.js';
 import { createProxy, type Proxy } from '../../src/actors/system.js';
 
 const backend = { requestTimeoutMs: 500, connectTimeoutMs: 300, reconnectMaxDelayMs: 200 };
-/** The longest an error may take: the request timeout plus the timeout check's granularity, with slack. */
-const ERROR_WITHIN_MS = 1500;
+/**
+ * The longest an error may take: far above the request timeout and the timeout check's granularity,
+ * so that a loaded machine cannot miss it, and far below a hang.
+ */
+const ERROR_WITHIN_MS = backend.requestTimeoutMs + 5000;
 
 /** Milliseconds a promise takes to settle, and how. */
 async function timed<T>(p: Promise<T>): Promise<{ ms: number; value?: T; error?: Error }> {
@@ -234,13 +237,11 @@ describe('a node that accepts connections but never answers', () => {
     await silentNodeConnected();
     let stuckSettled = false;
     const pending = timed(stuck.get(silentKeys[0])).finally(() => (stuckSettled = true));
-    await sleep(20);
-    const start = Date.now();
+    // The live keys are answered while the silent node's request is still pending: they do not
+    // wait for its timeout.
     for (const k of liveKeys.slice(0, 10)) assert.equal(await other.get(k), `v-${k}`);
     assert.equal(await other.set(liveKeys[0], 'changed'), 'OK');
-    const liveMs = Date.now() - start;
-    assert.equal(stuckSettled, false, 'the silent node answered?');
-    assert.ok(liveMs < 400, `live keys took ${liveMs} ms while the silent node was pending`);
+    assert.equal(stuckSettled, false, 'the request to the silent node settled before the live keys were answered');
     const { error, ms } = await pending;
     assert.equal(error?.message, `ERR node ${hole.address} unavailable: request timed out`);
     assert.ok(ms < ERROR_WITHIN_MS, `timed out after ${ms} ms`);

@@ -4,16 +4,16 @@ import { array, NIL } from '../../protocol/encode.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Shape } from '../dispatch.js';
 
-export function toEveryNode(d: Dispatch, bytes: Uint8Array, merge: Merge): void {
+export function toEveryNode(d: Dispatch, bytes: Uint8Array, merge: Merge, slow = false): void {
   d.fragment(
-    d.ring.members.map((_, node) => ({ node, bytes })),
+    d.ring.members.map((_, node) => ({ node, bytes, slow })),
     merge,
   );
 }
 
 const fanOut = (merge: Merge): Shape => ({
-  dispatch(req, _spec, d) {
-    toEveryNode(d, req.raw, merge);
+  dispatch(req, spec, d) {
+    toEveryNode(d, req.raw, merge, spec.slow);
   },
 });
 

@@ -5,11 +5,12 @@ import { decodeReply } from '../../protocol/decode.js';
 import { invalidCursor } from '../../protocol/errors.js';
 import { encodeCommand } from '../../protocol/encode.js';
 import type { Shape } from '../dispatch.js';
+import { isSlow } from '../slow.js';
 
 const CURSOR = /^[0-9]+$/;
 
 export const scan: Shape = {
-  dispatch(req, _spec, d) {
+  dispatch(req, spec, d) {
     const text = req.argString(1);
     if (!CURSOR.test(text)) return d.reply(invalidCursor);
     const count = BigInt(d.ring.members.length);
@@ -18,7 +19,7 @@ export const scan: Shape = {
     const nodeCursor = cursor / count;
     const args: (string | Buffer)[] = req.argStrings();
     args[1] = nodeCursor.toString();
-    d.fragment([{ node, bytes: encodeCommand(args) }], ([reply]) => {
+    d.fragment([{ node, bytes: encodeCommand(args), slow: isSlow(req, spec) }], ([reply]) => {
       const decoded = decodeReply(reply);
       if (decoded.kind !== 'array' || decoded.items === null || decoded.items.length !== 2) return reply;
       const [next, keys] = decoded.items;

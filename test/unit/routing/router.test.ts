@@ -35,8 +35,8 @@ function keyOn(n: number, skip = 0, prefix = 'key:'): string {
 
 type Call =
   | { kind: 'reply'; bytes: string }
-  | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array }
-  | { kind: 'fragment'; parts: { node: number; bytes: string }[]; merge: Merge };
+  | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array; slow: boolean }
+  | { kind: 'fragment'; parts: { node: number; bytes: string; slow?: true }[]; merge: Merge };
 
 class FakeClient implements ClientState {
   name: string | null = null;
@@ -61,11 +61,11 @@ class FakeDispatch implements Dispatch {
   reply(bytes: Uint8Array): void {
     this.calls.push({ kind: 'reply', bytes: text(bytes) });
   }
-  forward(node: number, bytes: Uint8Array): void {
-    this.calls.push({ kind: 'forward', node, bytes: text(bytes), raw: bytes });
+  forward(node: number, bytes: Uint8Array, slow = false): void {
+    this.calls.push({ kind: 'forward', node, bytes: text(bytes), raw: bytes, slow });
   }
   fragment(parts: readonly Part[], merge: Merge): void {
-    this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes) })), merge });
+    this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes), ...(p.slow === true ? { slow: true as const } : {}) })), merge });
   }
 }
 
@@ -117,7 +117,7 @@ test('test keys: the key helpers find keys on each of the three nodes', () => {
 test('GET k is forwarded to the ring owner of k with the client\'s bytes untouched', () => {
   const { d, trace, parser } = route(['GET', 'k']);
   const c = only(d);
-  assert.deepEqual({ ...c, raw: undefined }, { kind: 'forward', node: owner('k'), bytes: '*2\r\n$3\r\nGET\r\n$1\r\nk\r\n', raw: undefined });
+  assert.deepEqual({ ...c, raw: undefined }, { kind: 'forward', node: owner('k'), bytes: '*2\r\n$3\r\nGET\r\n$1\r\nk\r\n', raw: undefined, slow: false });
   assert.equal((c as { raw: Uint8Array }).raw, parser.raw, 'the parser\'s own bytes are forwarded, not a copy');
   assert.equal(trace, undefined);
 });
@@ -375,7 +375,7 @@ test('EXISTS, UNLINK and TOUCH are split and summed like DEL', () => {
 
 test('KEYS goes to every node and the merge joins their keys', () => {
   const { parts, merge } = fragmentOf(['KEYS', '*']);
-  assert.deepEqual(parts, [0, 1, 2].map((node) => ({ node, bytes: resp('KEYS', '*') })));
+  assert.deepEqual(parts, [0, 1, 2].map((node) => ({ node, bytes: resp('KEYS', '*'), slow: true })));
   assert.equal(
     merged(merge, ['*1\r\n$1\r\na\r\n', '*0\r\n', '*2\r\n$1\r\nb\r\n$1\r\nc\r\n']),
     '*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n',
@@ -580,4 +580,27 @@ test('keyless commands without a cluster meaning ask for hash=, and go to that n
 test('CONFIG GET is answered locally with the few values clients ask for', () => {
   assert.equal(replyOf(['CONFIG', 'GET', 'save']), '*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
   assert.equal(replyOf(['CONFIG', 'GET', 'nothing']), '*0\r\n');
+});
+
+test('commands known to be slow go over the side link; ordinary ones and small SCAN pages do not', () => {
+  const slowOf = (args: string[]): boolean[] => {
+    const c = only(route(args).d);
+    if (c.kind === 'forward') return [c.slow];
+    if (c.kind === 'fragment') return c.parts.map((p) => p.slow === true);
+    assert.fail(`${args.join(' ')} was answered locally`);
+  };
+  assert.deepEqual(slowOf(['KEYS', '*']), [true, true, true]);
+  assert.deepEqual(slowOf(['FLUSHALL']), [true, true, true]);
+  assert.deepEqual(slowOf(['FLUSHDB', 'ASYNC']), [true, true, true]);
+  assert.deepEqual(slowOf(['SCRIPT', 'LOAD', 'return 1', 'hash=k']), [true]);
+  assert.deepEqual(slowOf(['FUNCTION', 'LOAD', '#!lua name=x', 'hash=k']), [true]);
+  assert.deepEqual(slowOf(['DEBUG', 'SLEEP', '1', 'hash=k']), [true]);
+  assert.deepEqual(slowOf(['SAVE', 'hash=k']), [true]);
+  assert.deepEqual(slowOf(['SCAN', '0', 'COUNT', '100000']), [true]);
+  assert.deepEqual(slowOf(['SCAN', '0', 'MATCH', 'k*', 'count', '50000', 'hash=k']), [true]);
+  assert.deepEqual(slowOf(['SCAN', '0', 'COUNT', '100']), [false]);
+  assert.deepEqual(slowOf(['SCAN', '0']), [false]);
+  assert.deepEqual(slowOf(['GET', 'k']), [false]);
+  assert.deepEqual(slowOf(['DBSIZE']), [false, false, false]);
+  assert.deepEqual(slowOf(['MGET', keyOn(0), keyOn(1)]), [false, false]);
 });

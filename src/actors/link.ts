@@ -1,0 +1,114 @@
+// One backend connection of a NodeActor and what rides on it: the socket, its reply framer, the
+// ordered queue of requests in flight, and the bytes waiting for the turn's write. The NodeActor
+// decides what happens to them (answers, timeouts, reconnects); a link only holds the state.
+import net from 'node:net';
+import { ReplyFramer } from '../protocol/replies.js';
+import { EMPTY, joinBytes } from '../protocol/bytes.js';
+import { PendingQueue } from './pending.js';
+import type { ActorContext } from './runtime.js';
+import type { BackendTracing } from '../telemetry/backend.js';
+
+export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
+
+// Generations are unique in this thread, not per link or actor instance: a restarted NodeActor
+// inherits its predecessor's mailbox, where the old sockets' messages may still wait.
+let lastGeneration = 0;
+export const nextGeneration = (): number => ++lastGeneration;
+
+/** The socket messages a link's socket sends its NodeActor, each tagged with the link's generation. */
+export type LinkMessage =
+  | { readonly type: 'Received'; readonly generation: number; readonly chunk: Buffer }
+  | { readonly type: 'Connected'; readonly generation: number }
+  | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string };
+
+export class BackendLink<Peer> {
+  state: LinkState = 'idle';
+  generation = 0;
+  socket: net.Socket | null = null;
+  framer = new ReplyFramer();
+  readonly pending = new PendingQueue<Peer>();
+  /**
+   * The oldest `expired` requests in `pending` were already answered (they timed out); their
+   * replies, when the node sends them, are read and dropped.
+   */
+  expired = 0;
+  /** When the link last delivered a reply, or came up (ms). */
+  lastProgress = 0;
+  connectStarted = 0;
+  /** Consecutive failed connects or lost links, for the reconnect back-off. */
+  failures = 0;
+  reconnectTimer: NodeJS.Timeout | null = null;
+  // Request bytes to write at the end of the turn; entries past outboxCount are stale.
+  private readonly outbox: Uint8Array[] = [];
+  private outboxCount = 0;
+  private outboxBytes = 0;
+
+  constructor(
+    readonly name: 'main' | 'side',
+    readonly tracing: BackendTracing,
+  ) {}
+
+  /** Requests in flight that still wait for an answer. */
+  get unanswered(): number {
+    return this.pending.length - this.expired;
+  }
+
+  /** Bytes accepted for this node but not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.outboxBytes + (this.socket === null ? 0 : this.socket.writableLength);
+  }
+
+  queue(bytes: Uint8Array): void {
+    this.outbox[this.outboxCount++] = bytes;
+    this.outboxBytes += bytes.length;
+  }
+
+  /** Writes the turn's requests in one write, once the link is up. */
+  write(): void {
+    if (this.state !== 'up' || this.outboxCount === 0) return;
+    this.socket!.write(joinBytes(this.outbox, this.outboxCount));
+    this.clearOutbox();
+    if (this.tracing.waiting) this.tracing.written();
+  }
+
+  clearOutbox(): void {
+    for (let i = 0; i < this.outboxCount; i++) this.outbox[i] = EMPTY;
+    this.outboxCount = 0;
+    this.outboxBytes = 0;
+  }
+
+  connect(ctx: ActorContext, host: string, port: number): void {
+    this.reconnectTimer = null;
+    const generation = (this.generation = nextGeneration());
+    this.state = 'connecting';
+    this.connectStarted = Date.now();
+    this.framer = new ReplyFramer();
+    const socket = net.connect({ host, port, noDelay: true });
+    socket.setKeepAlive(true, 300_000);
+    socket.on('connect', () => ctx.tell(ctx.self, { type: 'Connected', generation } satisfies LinkMessage));
+    socket.on('data', (chunk: Buffer) => ctx.tell(ctx.self, { type: 'Received', generation, chunk } satisfies LinkMessage));
+    socket.on('error', () => {});
+    socket.on('close', () => ctx.tell(ctx.self, { type: 'Disconnected', generation, reason: 'connection closed' } satisfies LinkMessage));
+    this.socket = socket;
+  }
+
+  up(now: number): void {
+    this.state = 'up';
+    this.failures = 0;
+    this.lastProgress = now;
+  }
+
+  /** Closes the socket; whatever it still sends is ignored (a new generation). */
+  close(state: LinkState): void {
+    this.generation = nextGeneration();
+    this.socket?.destroy();
+    this.socket = null;
+    this.state = state;
+  }
+
+  stop(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.close('down');
+  }
+}
