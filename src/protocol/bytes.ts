@@ -48,10 +48,14 @@ export class ByteAccumulator {
     return this.len - this.pos;
   }
 
-  /** Drops the reference to a fully read chunk, so an idle connection holds no input bytes. */
+  /**
+   * Drops the references to a fully read chunk and to any block grown for a request that spanned
+   * reads, so an idle connection holds no input bytes, whatever it sent before.
+   */
   release(): void {
     if (this.pos === this.len) {
       this.adopt(EMPTY);
+      this.ownedBuf = null;
       this.len = 0;
       this.pos = 0;
     }

@@ -1,7 +1,7 @@
 // Streaming RESP request parser. Hand-written because it is the hot path: it marks where each
 // argument lies in the received bytes and never copies or decodes them, so the bytes can be
 // forwarded untouched. The parser is itself the view of the current request (no object per command).
-import { ByteAccumulator, findCR, parseInteger } from './bytes.js';
+import { ByteAccumulator, EMPTY, findCR, parseInteger } from './bytes.js';
 import { ProtocolError, protocolErrors } from './errors.js';
 import { splitInline } from './inline.js';
 import { encodeWithPositions } from './encode.js';
@@ -26,7 +26,7 @@ export const defaultParserLimits: ParserLimits = {
 
 export class RequestParser {
   /** The current request's bytes (valid after next() returned true, until the next call). */
-  raw: Buffer = Buffer.alloc(0);
+  raw: Buffer = EMPTY;
   /** Argument count of the current request, command name included. */
   argc = 0;
   /** Argument i (< argc) lies at raw[starts[i], ends[i]); the arrays are reused, so only argc counts. */
@@ -70,6 +70,8 @@ export class RequestParser {
       const available = input.available;
       if (available === 0) {
         input.release();
+        // The last request's view would keep its whole block alive on an idle connection.
+        this.raw = EMPTY;
         return false;
       }
       if (available < this.need) return false;

@@ -38,7 +38,12 @@ export class ReplyFramer {
   next(): Buffer | null {
     const input = this.input;
     const { buf, pos, len } = input;
-    if (len - pos === 0 || len - pos < this.need) return null;
+    if (len - pos === 0) {
+      // Between replies the framer holds no bytes: not the last chunk, nor a block grown for a big reply.
+      input.release();
+      return null;
+    }
+    if (len - pos < this.need) return null;
     const remaining = this.remaining;
     for (;;) {
       const at = pos + this.offset;
