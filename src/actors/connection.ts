@@ -143,7 +143,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       for (let i = 0; i < count; i++) out[i] = EMPTY;
     }
     if (this.closing) {
-      if (this.replies.size === 0) this.socket.end();
+      // Like Redis: once the last reply is out the connection is closed, not just ended, so a
+      // client that keeps writing is told so instead of being read and ignored.
+      if (this.replies.size === 0 && !this.socket.destroyed) this.socket.destroySoon();
       return;
     }
     if (this.replies.size < this.options.limits.maxInflight / 2 && this.parser.buffered > 0) this.pump();

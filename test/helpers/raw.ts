@@ -7,6 +7,8 @@ export class RawClient {
   private waiters: (() => void)[] = [];
   /** Set once the server ended or closed the connection. */
   ended = false;
+  /** Set once the socket is closed in both directions. */
+  closed = false;
 
   private constructor(private readonly socket: net.Socket) {
     socket.setNoDelay(true);
@@ -15,13 +17,17 @@ export class RawClient {
       this.wake();
     });
     socket.on('end', () => this.markEnded());
-    socket.on('close', () => this.markEnded());
+    socket.on('close', () => {
+      this.closed = true;
+      this.markEnded();
+    });
     socket.on('error', () => this.markEnded());
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** allowHalfOpen: keep this side open after the server ends its side, as some clients do. */
+  static connect(port: number, { allowHalfOpen = false } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen });
       socket.once('connect', () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
@@ -68,8 +74,20 @@ export class RawClient {
     return this.ended;
   }
 
+  /** True if the socket closes in both directions within ms. */
+  async fullyClosedWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await this.wait(deadline - Date.now());
+    return this.closed;
+  }
+
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Writes without waiting, for writes that may fail because the server is gone. */
+  writeAndForget(data: string): void {
+    this.socket.write(data, () => {});
   }
 
   private markEnded(): void {

@@ -131,6 +131,27 @@ describe('raw protocol', () => {
     assert.equal(await c.read(0, 0), '');
   });
 
+  for (const [what, send, reply] of [
+    ['QUIT', 'QUIT\r\n', '+OK\r\n'],
+    ['a protocol error', '*abc\r\n', '-ERR Protocol error: invalid multibulk length\r\n'],
+  ]) {
+    it(`after ${what} the server closes the connection in both directions: a client that keeps its side open and writes again sees it closed`, async () => {
+      const c = await RawClient.connect(cluster.port, { allowHalfOpen: true });
+      sockets.push(c);
+      await c.write(send);
+      assert.equal(await c.readLike(reply), reply);
+      assert.equal(await c.closedWithin(CLOSE_MS), true, 'the server did not end its side');
+      // A server that only ended its side reads these and says nothing; a closed one resets the
+      // connection, which the client learns at its next write.
+      const deadline = Date.now() + 10_000;
+      while (!c.closed && Date.now() < deadline) {
+        c.writeAndForget('PING\r\n');
+        await c.fullyClosedWithin(20);
+      }
+      assert.equal(c.closed, true, 'the server keeps reading after it ended its side');
+    });
+  }
+
   it('a multibulk count with a leading zero is refused as Redis does: invalid multibulk length, then close', async () => {
     // Redis parses counts with string2ll, which rejects "01"; jupiter's parser claims to do the same.
     await expectErrorThenClose('*01\r\n$4\r\nPING\r\n', '-ERR Protocol error: invalid multibulk length\r\n');
