@@ -5,6 +5,7 @@
 import type net from 'node:net';
 import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/parser.js';
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
+import { internalError } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
 import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
 import type { Ring } from '../ring/ring.js';
@@ -49,6 +50,8 @@ export interface ConnectionOptions {
   readonly tracing: Tracing | null;
   /** Called once the socket is closed and the actor stopped. */
   readonly closed: (id: number) => void;
+  /** Hears an unexpected failure while routing a request (the request is answered with an error). */
+  readonly routingFailed?: (error: unknown) => void;
 }
 
 export function connectionBehavior(options: ConnectionOptions): Behavior<ConnectionMessage> {
@@ -233,13 +236,24 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const max = options.limits.maxInflight;
     try {
       while (!this.closing && this.replies.size < max && parser.next()) {
-        if (tracing === null) options.router.route(parser, this);
-        else this.routeTraced(tracing);
+        const slot = this.replies.nextSlot;
+        try {
+          if (tracing === null) options.router.route(parser, this);
+          else this.routeTraced(tracing);
+        } catch (error) {
+          this.routingFailed(error, slot);
+        }
       }
     } catch (error) {
       this.protocolError(error);
     }
     this.sendRoutes();
+  }
+
+  /** A bug met while routing one request fails that request alone, with an error in its place. */
+  private routingFailed(error: unknown, slot: number): void {
+    this.options.routingFailed?.(error);
+    if (this.replies.nextSlot === slot) this.reply(internalError);
   }
 
   /**

@@ -2,6 +2,7 @@
 // order, and only the filled prefix may be written. A split request's slot collects one reply
 // per part and becomes the merged reply once all parts are in.
 import type { Merge } from '../routing/dispatch.js';
+import { internalError } from '../protocol/errors.js';
 
 class Fragment {
   readonly replies: Uint8Array[];
@@ -16,6 +17,15 @@ class Fragment {
 }
 
 type Entry = Uint8Array | Fragment | null;
+
+/** A merge that fails on replies it did not expect answers with an error, never with nothing. */
+function merged(fragment: Fragment): Uint8Array {
+  try {
+    return fragment.merge(fragment.replies);
+  } catch {
+    return internalError;
+  }
+}
 
 /**
  * A circular buffer of slots. Its array goes back to a shared pool whenever the queue empties and
@@ -52,19 +62,22 @@ export class ReplyQueue {
     return this.add(new Fragment(parts, merge));
   }
 
-  /** Fills a slot (part < 0) or one part of a fragment; merges when the last part arrives. */
+  /**
+   * Fills a slot (part < 0) or one part of a fragment; merges when the last part arrives. The first
+   * answer counts: a slot or part answered already (with an error, say) keeps that answer.
+   */
   fill(seq: number, part: number, bytes: Uint8Array): void {
     const offset = seq - this.headSeq;
     if (offset < 0 || offset >= this.count) return;
     const index = (this.head + offset) & this.mask;
     if (part < 0) {
-      this.entries[index] = bytes;
+      if (this.entries[index] === null) this.entries[index] = bytes;
       return;
     }
     const fragment = this.entries[index];
     if (!(fragment instanceof Fragment) || fragment.replies[part] !== undefined) return;
     fragment.replies[part] = bytes;
-    if (--fragment.remaining === 0) this.entries[index] = fragment.merge(fragment.replies);
+    if (--fragment.remaining === 0) this.entries[index] = merged(fragment);
   }
 
   /** Moves the filled prefix into out[0..n) and returns n. */

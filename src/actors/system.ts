@@ -112,6 +112,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         limits,
         proxy: facts,
         tracing,
+        routingFailed: (err) => log.error({ err, client: id }, 'routing a request failed; answered it with an internal error'),
         closed: (closedId) => {
           connections.delete(closedId);
           runtime.tell(membership, { type: 'Unsubscribe', subscriber: address });

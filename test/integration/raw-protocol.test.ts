@@ -61,6 +61,14 @@ describe('raw protocol', () => {
     assert.equal(c.ended, false);
   });
 
+  it('CONFIG GET with glob characters a regular expression chokes on answers an empty list and the connection stays', async () => {
+    const c = await connect();
+    await c.write('*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$1\r\n[\r\n*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$6\r\nsa[v]e\r\nPING\r\n');
+    const expected = '*0\r\n*2\r\n$4\r\nsave\r\n$0\r\n\r\n+PONG\r\n';
+    assert.equal(await c.readLike(expected), expected);
+    assert.equal(c.ended, false);
+  });
+
   it('inline commands work: PING, and SET k "a b" then GET k gives "a b"', async () => {
     const c = await connect();
     await c.write('PING\r\n');

@@ -16,6 +16,7 @@ import {
 } from '../../protocol/errors.js';
 import type { Dispatch, Shape } from '../dispatch.js';
 import type { RequestView } from '../request.js';
+import { globMatcher } from '../glob.js';
 
 export const ping: Shape = {
   dispatch(req, spec, d) {
@@ -135,16 +136,12 @@ export const hello: Shape = {
 // What benchmark tools and clients ask at connect time; jupiter keeps no data on disk.
 const CONFIG_VALUES: Record<string, string> = { save: '', appendonly: 'no', databases: '1' };
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 export function configGet(req: RequestView): Uint8Array {
   const out: string[] = [];
   for (let i = 2; i < req.argc; i++) {
-    const pattern = globToRegExp(req.argString(i));
-    for (const [k, v] of Object.entries(CONFIG_VALUES)) if (pattern.test(k) && !out.includes(k)) out.push(k, v);
+    // Redis matches parameter names case-insensitively.
+    const matches = globMatcher(req.argString(i), { nocase: true });
+    for (const [k, v] of Object.entries(CONFIG_VALUES)) if (matches(k) && !out.includes(k)) out.push(k, v);
   }
   return bulkArray(out);
 }

@@ -580,6 +580,10 @@ test('keyless commands without a cluster meaning ask for hash=, and go to that n
 test('CONFIG GET is answered locally with the few values clients ask for', () => {
   assert.equal(replyOf(['CONFIG', 'GET', 'save']), '*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
   assert.equal(replyOf(['CONFIG', 'GET', 'nothing']), '*0\r\n');
+  assert.equal(replyOf(['CONFIG', 'GET', 'SA[uv]E']), '*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
+  // Glob characters that a regular expression would choke on are no error.
+  assert.equal(replyOf(['CONFIG', 'GET', '[']), '*0\r\n');
+  assert.equal(replyOf(['CONFIG', 'GET', '(']), '*0\r\n');
 });
 
 test('commands known to be slow go over the side link; ordinary ones and small SCAN pages do not', () => {
