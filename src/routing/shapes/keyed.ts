@@ -1,6 +1,7 @@
 // Shapes that send the whole request to one node: by its only key (the hot path), by all of
-// its keys when they share a node (else CROSSSLOT, never a wrong answer), or to any node.
-import { crossSlot } from '../../protocol/errors.js';
+// its keys when they share a node (else CROSSSLOT, never a wrong answer; no key at all needs
+// hash=), or to any node.
+import { crossSlot, needsHashKey } from '../../protocol/errors.js';
 import { keyPositions } from '../../protocol/commands.js';
 import { ownerOfKey, ownerOfKeyString } from '../hashkey.js';
 import type { Shape } from '../dispatch.js';
@@ -15,10 +16,8 @@ export const sameNodeKeys: Shape = {
   dispatch(req, spec, d) {
     const args = req.argStrings();
     const positions = keyPositions(spec.name, args);
-    if (positions.length === 0) {
-      d.forward(randomNode(d.ring.members.length), req.raw);
-      return;
-    }
+    // EVAL "..." 0, FCALL f 0: a script's writes would land on a random node.
+    if (positions.length === 0) return d.reply(needsHashKey(spec.name));
     const node = ownerOfKeyString(d.ring, args[positions[0]], d.hashTags);
     for (let i = 1; i < positions.length; i++) {
       if (ownerOfKeyString(d.ring, args[positions[i]], d.hashTags) !== node) return d.reply(crossSlot);

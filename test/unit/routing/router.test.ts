@@ -608,3 +608,18 @@ test('commands known to be slow go over the side link; ordinary ones and small S
   assert.deepEqual(slowOf(['DBSIZE']), [false, false, false]);
   assert.deepEqual(slowOf(['MGET', keyOn(0), keyOn(1)]), [false, false]);
 });
+
+test('EVAL, EVALSHA and FCALL with no keys ask for hash= instead of running on a random node; with hash= they go to its node', () => {
+  for (const args of [
+    ['EVAL', "return redis.call('SET', 'x', 1)", '0'],
+    ['EVAL_RO', 'return 1', '0'],
+    ['EVALSHA', 'a'.repeat(40), '0'],
+    ['FCALL', 'myfunc', '0'],
+  ]) {
+    const name = args[0].toLowerCase();
+    assert.equal(replyOf(args), `-ERR '${name}' has no key to route by; add hash=KEY to send it to one node\r\n`);
+  }
+  const k = keyOn(2);
+  assert.deepEqual(fwd(only(route(['EVAL', 'return 1', '0', `hash=${k}`]).d)), { kind: 'forward', node: 2, bytes: resp('EVAL', 'return 1', '0') });
+  assert.deepEqual(fwd(only(route(['EVAL', 'return 1', '1', k]).d)), { kind: 'forward', node: 2, bytes: resp('EVAL', 'return 1', '1', k) });
+});
