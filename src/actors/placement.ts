@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import type { ActorRuntime, Address, Link } from './runtime.js';
 import type { NodeOptions } from './node.js';
 import type { SdkSettings } from '../telemetry/sdk.js';
-import { detachBatch, type Batch } from './batch.js';
+import { addToBatch, detachBatch, takeBatch, type Batch } from './batch.js';
+import { internalError } from '../protocol/errors.js';
 
 /** Actors that may be placed in a worker, by kind, with their (cloneable) start options. */
 export interface Placeable {
@@ -64,11 +65,54 @@ export function deliver(runtime: ActorRuntime, batch: readonly (readonly [Addres
   runtime.drain();
 }
 
+/**
+ * The requests inside a worker that have not been answered yet, by the address their reply goes
+ * to, each as slot * PARTS + part + 1: when the worker dies, the host answers each with an error,
+ * since replies go out in order and one lost reply would stall its client for good.
+ */
+class Unanswered {
+  private readonly byPeer = new Map<Address, Set<number>>();
+
+  sent(msg: unknown): void {
+    const route = msg as { type?: string; replyTo: Address; batch: Batch };
+    if (route.type !== 'Route') return;
+    let keys = this.byPeer.get(route.replyTo);
+    if (keys === undefined) this.byPeer.set(route.replyTo, (keys = new Set()));
+    const { batch } = route;
+    for (let i = 0; i < batch.count; i++) keys.add(key(batch.slots[i], batch.parts[i]));
+  }
+
+  answered(to: Address, msg: unknown): void {
+    const replied = msg as { type?: string; batch: Batch };
+    if (replied.type !== 'Replied') return;
+    const keys = this.byPeer.get(to);
+    if (keys === undefined) return;
+    const { batch } = replied;
+    for (let i = 0; i < batch.count; i++) keys.delete(key(batch.slots[i], batch.parts[i]));
+    if (keys.size === 0) this.byPeer.delete(to);
+  }
+
+  /** Answers every unanswered request with an error, and forgets them. */
+  fail(runtime: ActorRuntime): void {
+    for (const [peer, keys] of this.byPeer) {
+      const batch = takeBatch();
+      for (const k of keys) addToBatch(batch, Math.floor(k / PARTS), (k % PARTS) - 1, internalError);
+      runtime.tell(peer, { type: 'Replied', batch });
+    }
+    this.byPeer.clear();
+  }
+}
+
+/** More parts than any split request has (one per node it touches). */
+const PARTS = 4096;
+const key = (slot: number, part: number): number => slot * PARTS + part + 1;
+
 /** The main thread's side of one worker thread that hosts actors; restarts it if it dies. */
 export class WorkerHost {
   private worker: Worker;
-  private readonly link: BatchingLink;
+  private readonly link: Link;
   private readonly spawned: ToWorker[] = [];
+  private readonly unanswered = new Unanswered();
   private closing = false;
 
   /** Who waits for each of the worker's tracing answers. */
@@ -81,7 +125,13 @@ export class WorkerHost {
     /** The SDK the main thread installed, installed in the worker too. */
     private readonly tracing?: SdkSettings,
   ) {
-    this.link = new BatchingLink((batch) => this.worker.postMessage({ op: 'tell', batch } satisfies ToWorker));
+    const batching = new BatchingLink((batch) => this.worker.postMessage({ op: 'tell', batch } satisfies ToWorker));
+    this.link = {
+      send: (to, msg) => {
+        this.unanswered.sent(msg);
+        batching.send(to, msg);
+      },
+    };
     this.worker = this.start();
   }
 
@@ -125,17 +175,21 @@ export class WorkerHost {
     const worker = workerThread();
     worker.unref();
     worker.on('message', (m: FromWorker) => {
-      if (m.op === 'tell') deliver(this.runtime, m.batch);
-      else this.waiting.get(m.op)?.();
+      if (m.op === 'tell') {
+        for (const [to, msg] of m.batch) this.unanswered.answered(to, msg);
+        deliver(this.runtime, m.batch);
+      } else this.waiting.get(m.op)?.();
     });
     if (this.tracing !== undefined) {
       this.installed = this.answer('tracingInstalled');
       worker.postMessage({ op: 'installTracing', settings: this.tracing } satisfies ToWorker);
     }
     worker.on('error', this.onError);
-    // Requests that were inside a dead worker are lost; the actors are started again so new ones are served.
+    // Requests that were inside a dead worker are answered with an error here; the actors are
+    // started again so new ones are served.
     worker.on('exit', () => {
       if (this.closing) return;
+      this.unanswered.fail(this.runtime);
       this.worker = this.start();
       for (const msg of this.spawned) this.worker.postMessage(msg);
     });

@@ -17,7 +17,11 @@ export class NodeHarness {
   private nextSlot = 0;
   private readonly waiting = new Map<number, (reply: string) => void>();
 
-  constructor(options: Omit<NodeOptions, 'health'>) {
+  /** `place` starts the NodeActor somewhere else than this runtime (in a worker thread, say). */
+  constructor(
+    options: Omit<NodeOptions, 'health'>,
+    place?: (runtime: ActorRuntime, options: NodeOptions) => Address,
+  ) {
     this.runtime = new ActorRuntime({ onCrash: (_name, error) => this.crashes.push(error as Error) });
     const monitor = this.runtime.spawn<NodeHealth>({
       name: 'health',
@@ -41,7 +45,8 @@ export class NodeHarness {
         },
       }),
     });
-    this.node = this.runtime.spawn(nodeBehavior({ ...options, health: monitor }));
+    const full: NodeOptions = { ...options, health: monitor };
+    this.node = place === undefined ? this.runtime.spawn(nodeBehavior(full)) : place(this.runtime, full);
   }
 
   /** Sends one command over the shared link; resolves with its raw reply. */

@@ -6,6 +6,8 @@ import { startRedis, type RedisNode } from '../helpers/redis.js';
 import { NodeHarness } from '../helpers/node-actor.js';
 import { sleep, within } from '../helpers/placement.js';
 import type { NodeOptions } from '../../src/actors/node.js';
+import { WorkerHost } from '../../src/actors/placement.js';
+import type { Worker } from 'node:worker_threads';
 
 const options = (node: RedisNode, overrides: Partial<NodeOptions> = {}): Omit<NodeOptions, 'health'> => ({
   id: node.address,
@@ -181,3 +183,52 @@ describe('a node that does not read its requests', () => {
     assert.deepEqual(new Set(all), new Set(['+OK\r\n', busy]));
   });
 });
+
+describe('a NodeActor in a worker thread that dies', () => {
+  let redis: RedisNode;
+  let host: WorkerHost;
+  let h: NodeHarness;
+
+  before(async () => {
+    redis = await startRedis();
+    h = new NodeHarness(options(redis, { requestTimeoutMs: 30000 }), (runtime, o) => {
+      host = new WorkerHost(runtime, () => {});
+      return host.spawn('node', o);
+    });
+  });
+  after(async () => {
+    await host.close();
+    await redis.stop();
+  });
+
+  it('answers each request that was inside it with an error, and the restarted worker serves the next ones', async () => {
+    assert.equal(await within(h.send('SET', 'w:k', 'v'), 10000), '+OK\r\n');
+    // A BLPOP waits at the node without blocking it (jupiter's router never sends one on the
+    // shared link; this test talks to the NodeActor directly), so requests stay inside the worker.
+    const inside = h.send('BLPOP', 'w:list', '20');
+    const behind = h.send('GET', 'w:k');
+    // Once the node holds the BLPOP, the worker dies as a crash would end it.
+    while (!(await directClientList(redis)).includes('cmd=blpop')) await sleep(20);
+    await (host as unknown as { worker: Worker }).worker.terminate();
+    const error = '-ERR jupiter internal error, the request was not completed\r\n';
+    assert.equal(await within(inside, 10000, 'the BLPOP inside the dead worker'), error);
+    assert.equal(await within(behind, 10000, 'the GET inside the dead worker'), error);
+    for (;;) {
+      const reply = await within(h.send('GET', 'w:k'), 10000, 'GET after the restart');
+      if (reply === '$1\r\nv\r\n') break;
+      assert.match(reply, /^-ERR node .* (unavailable|busy)/);
+      await sleep(50);
+    }
+  });
+});
+
+/** CLIENT LIST as the node itself answers it. */
+async function directClientList(node: RedisNode): Promise<string> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis({ port: node.port, host: '127.0.0.1' });
+  try {
+    return String(await r.client('LIST'));
+  } finally {
+    r.disconnect();
+  }
+}
