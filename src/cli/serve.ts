@@ -4,7 +4,8 @@ import { createProxy } from '../actors/system.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { exitOnSignals, listenFailure } from './signals.js';
-import { superviseWorkers } from './workers.js';
+import { reportStart, superviseWorkers } from './workers.js';
+import cluster from 'node:cluster';
 
 /** The serve flags as commander parsed them; each is optional and overrides the file and environment. */
 export interface ServeFlags {
@@ -31,9 +32,13 @@ export async function serve(flags: ServeFlags): Promise<void> {
     // The CLI is its own application: it installs the OpenTelemetry SDK (unless tracing is off).
     proxy = await createProxy(config, { logger: log, installTracing: true });
   } catch (error) {
-    say(listenFailure(error, config.bind, config.port) ?? (error as Error).message);
+    const reason = listenFailure(error, config.bind, config.port) ?? (error as Error).message;
+    // A worker leaves the telling to the primary, which says it once for all of them.
+    if (cluster.isWorker) await reportStart({ jupiter: 'failed', reason });
+    else say(reason);
     process.exit(1);
   }
+  await reportStart({ jupiter: 'listening' });
   exitOnSignals(
     ['SIGINT', 'SIGTERM'],
     async (signal) => {

@@ -31,7 +31,8 @@ export function exitOnSignals(
 /** A one-line description of a failure to listen, or null when the error is something else. */
 export function listenFailure(error: unknown, host: string, port: number): string | null {
   const e = error as NodeJS.ErrnoException;
-  if (e?.syscall !== 'listen') return null;
+  // A cluster worker's listen is done by the primary, and fails as a 'bind'.
+  if (e?.syscall !== 'listen' && e?.syscall !== 'bind') return null;
   const reason = e.code === 'EADDRINUSE' ? 'the port is already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
   return `cannot listen on ${host}:${port}: ${reason}`;
 }

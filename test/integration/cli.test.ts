@@ -185,6 +185,23 @@ describe('jupiter serve', { timeout: 60_000 }, () => {
     for (const pid of pids) assert.equal(alive(Number(pid)), false, `worker ${pid} is gone`);
   });
 
+  it('with --workers 2 on a port that is taken exits 1 with one line saying why, instead of forking forever', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const run = cli(['--port', String(port), '--nodes', nodes.map((n) => n.address).join(','), '--workers', '2', '--log-level', 'silent']);
+      const exited = await Promise.race([run.exited, new Promise<null>((r) => setTimeout(() => r(null), TIMEOUT_MS))]);
+      assert.deepEqual(exited, { code: 1, signal: null }, `still running after ${TIMEOUT_MS} ms; stderr: ${run.stderr().slice(0, 2000)}`);
+      assert.equal(
+        run.stderr(),
+        `jupiter: every worker failed to start (cannot listen on 127.0.0.1:${port}: the port is already in use); giving up\n`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('takes options from --config, with flags over the file', async () => {
     const port = await freePort();
     const file = path.join(dir, 'good.yaml');
