@@ -1,5 +1,6 @@
 // The one source of every option: its type, default and environment variable.
 import { z } from 'zod';
+import { REDIS_LIMITS } from '../protocol/limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const NODE_ACTOR_PLACEMENTS = ['main', 'worker'] as const;
@@ -58,10 +59,10 @@ export const configSchema = z
       .default({ hash: 'hash=', index: 'index=', traceparent: 'traceparent=' }),
     limits: z
       .object({
-        maxBulkLength: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
-        maxMultibulkLength: z.number().int().min(1).max(2147483647).default(2147483647),
-        maxInlineLength: z.number().int().min(1024).default(64 * 1024),
-        maxQueryBuffer: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+        maxBulkLength: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxBulkLength),
+        maxMultibulkLength: z.number().int().min(1).max(REDIS_LIMITS.maxMultibulkLength).default(REDIS_LIMITS.maxMultibulkLength),
+        maxInlineLength: z.number().int().min(1024).default(REDIS_LIMITS.maxInlineLength),
+        maxQueryBuffer: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxQueryBuffer),
         maxClients: z.number().int().min(1).default(10000),
         maxInflightPerClient: z.number().int().min(1).default(10000),
         maxOutputBuffer: z.number().int().min(0).default(256 * 1024 * 1024),

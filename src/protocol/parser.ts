@@ -5,6 +5,7 @@ import { ByteAccumulator, EMPTY, findCR, parseInteger } from './bytes.js';
 import { ProtocolError, protocolErrors } from './errors.js';
 import { splitInline } from './inline.js';
 import { encodeWithPositions } from './encode.js';
+import { REDIS_LIMITS } from './limits.js';
 
 export interface ParserLimits {
   /** Largest bulk argument accepted (Redis proto-max-bulk-len, 512 MiB). */
@@ -17,12 +18,7 @@ export interface ParserLimits {
   readonly maxQueryBuffer: number;
 }
 
-export const defaultParserLimits: ParserLimits = {
-  maxBulkLength: 512 * 1024 * 1024,
-  maxMultibulkLength: 2147483647,
-  maxInlineLength: 64 * 1024,
-  maxQueryBuffer: 1024 * 1024 * 1024,
-};
+export const defaultParserLimits: ParserLimits = REDIS_LIMITS;
 
 export class RequestParser {
   /** The current request's bytes (valid after next() returned true, until the next call). */

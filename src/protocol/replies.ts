@@ -2,6 +2,7 @@
 // handed back to its client as the exact bytes the node sent. Hand-written for the hot path;
 // resumable across chunks (nested arrays included), so a large reply is scanned once.
 import { ByteAccumulator, findCR, parseInteger } from './bytes.js';
+import { REDIS_LIMITS } from './limits.js';
 
 // Status, error and length lines from a healthy node are short; a node sending a line without
 // end is broken, and must not make the proxy buffer without bound.
@@ -19,7 +20,7 @@ export interface FramerLimits {
   readonly maxArrayLength: number;
 }
 
-export const defaultFramerLimits: FramerLimits = { maxBulkLength: 512 * 1024 * 1024, maxArrayLength: 2147483647 };
+export const defaultFramerLimits: FramerLimits = { maxBulkLength: REDIS_LIMITS.maxBulkLength, maxArrayLength: REDIS_LIMITS.maxMultibulkLength };
 
 export class ReplyFramer {
   private readonly input = new ByteAccumulator();

@@ -60,13 +60,6 @@ export class RawClient {
     return this.read(Buffer.byteLength(expected, 'latin1'), ms);
   }
 
-  /** Whatever arrives within ms (for checking that nothing does). */
-  async drain(ms: number): Promise<string> {
-    const deadline = Date.now() + ms;
-    while (!this.ended && Date.now() < deadline) await this.wait(deadline - Date.now());
-    return this.read(0, 0);
-  }
-
   /** True if the server closes the connection within ms. */
   async closedWithin(ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;

@@ -376,7 +376,8 @@ test('an actor whose last batch before stop() crashes is removed and never resta
   assert.equal(rt.has(address), false, 'the stopped address must be gone, not left half-alive');
 });
 
-test('an actor whose behavior says restart: false is stopped for good by a crash, after rejecting its work', async () => {
+test('an actor whose behavior says restart: false is stopped for good by a crash, after rejecting its work', () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
   const rt = new ActorRuntime();
   const log: string[] = [];
   const rejected: string[] = [];
@@ -403,7 +404,8 @@ test('an actor whose behavior says restart: false is stopped for good by a crash
   assert.deepEqual(log, ['ok', 'stop']);
   assert.deepEqual(rejected, ['boom']);
   assert.equal(rt.has(a), false);
-  await new Promise((r) => setTimeout(r, 30));
+  // Far past any restart back-off: no restart timer was set.
+  mock.timers.tick(60_000);
   assert.equal(created, 1);
 });
 

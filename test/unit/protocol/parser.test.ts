@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RequestParser, defaultParserLimits, type ParserLimits } from '../../../src/protocol/parser.js';
+import { configSchema } from '../../../src/config/schema.js';
 import { ProtocolError } from '../../../src/protocol/errors.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 import { splitAt } from '../../helpers/chunks.js';
@@ -330,13 +331,28 @@ test('pushing past maxQueryBuffer throws a silent protocol error (Redis closes s
   );
 });
 
-test('the default limits are Redis\'s', () => {
-  assert.deepEqual(defaultParserLimits, {
-    maxBulkLength: 512 * 1024 * 1024,
-    maxMultibulkLength: 2147483647,
-    maxInlineLength: 65536,
-    maxQueryBuffer: 1024 * 1024 * 1024,
-  });
+test("a parser made without limits applies the configuration's default limits", () => {
+  const { limits } = configSchema.parse({ nodes: ['127.0.0.1:6379'] });
+  const defaults = new RequestParser();
+  // Exactly at each default: accepted (the parser waits for the rest)...
+  defaults.push(b(`*1\r\n$${limits.maxBulkLength}\r\n`));
+  assert.equal(defaults.next(), false);
+  const count = new RequestParser();
+  count.push(b(`*${limits.maxMultibulkLength}\r\n`));
+  assert.equal(count.next(), false);
+  // ...one past it: refused.
+  const bulk = new RequestParser();
+  bulk.push(b(`*1\r\n$${limits.maxBulkLength + 1}\r\n`));
+  assert.throws(() => bulk.next(), /invalid bulk length/);
+  const multibulk = new RequestParser();
+  multibulk.push(b(`*${limits.maxMultibulkLength + 1}\r\n`));
+  assert.throws(() => multibulk.next(), /invalid multibulk length/);
+  const inline = new RequestParser();
+  inline.push(Buffer.alloc(limits.maxInlineLength, 'a'));
+  assert.equal(inline.next(), false);
+  inline.push(b('a'));
+  assert.throws(() => inline.next(), /too big inline request/);
+  assert.equal(defaultParserLimits.maxQueryBuffer, limits.maxQueryBuffer);
 });
 
 test('a large declared argument count is accepted and waits for its arguments (Redis accepts *1048577)', () => {

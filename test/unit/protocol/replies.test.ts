@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ReplyFramer, ReplyProtocolError, defaultFramerLimits, type FramerLimits } from '../../../src/protocol/replies.js';
+import { ReplyFramer, ReplyProtocolError, type FramerLimits } from '../../../src/protocol/replies.js';
+import { configSchema } from '../../../src/config/schema.js';
 import { decodeReply, type Reply } from '../../../src/protocol/decode.js';
 import { array, bulk, bulkArray, integer, status, NIL, OK, PONG, EMPTY_ARRAY, encodeCommand } from '../../../src/protocol/encode.js';
 import { splitAt } from '../../helpers/chunks.js';
@@ -143,7 +144,6 @@ test('bulk and array lengths above the framer limits throw before the bytes arri
   f2.push(b('*3\r\n'));
   assert.throws(() => f2.next(), (e: unknown) => e instanceof ReplyProtocolError && e.message === 'bad reply from node: array length');
   assert.deepEqual(frame([b('$8\r\n12345678\r\n*2\r\n:1\r\n:2\r\n')], limits), ['$8\r\n12345678\r\n', '*2\r\n:1\r\n:2\r\n']);
-  assert.deepEqual(defaultFramerLimits, { maxBulkLength: 512 * 1024 * 1024, maxArrayLength: 2147483647 });
 });
 
 // decodeReply: a plain view of each reply, keeping every element's exact bytes.
@@ -234,4 +234,14 @@ test('encoders produce RESP2 bytes that frame and decode back to the same values
     assert.equal(bytes.toString('latin1'), text);
     assert.deepEqual(frame([bytes]), [text]);
   }
+});
+
+test("a framer made without limits takes bulk replies up to the configuration's default bulk limit", () => {
+  const { limits } = configSchema.parse({ nodes: ['127.0.0.1:6379'] });
+  const at = new ReplyFramer();
+  at.push(b(`$${limits.maxBulkLength}\r\n`));
+  assert.equal(at.next(), null);
+  const past = new ReplyFramer();
+  past.push(b(`$${limits.maxBulkLength + 1}\r\n`));
+  assert.throws(() => past.next(), (e: unknown) => e instanceof ReplyProtocolError && e.message === 'bad reply from node: bulk length');
 });
