@@ -1,6 +1,10 @@
 // Decodes whole replies into values, for the few request shapes that merge replies from
-// several nodes (MGET, DEL sums, SCAN, KEYS, INFO). Single-node replies are never decoded.
-// Every value keeps `raw`, its exact bytes, so merges can re-emit elements untouched.
+// several nodes (DEL sums, SCAN, INFO). Single-node replies are never decoded. Every value keeps
+// `raw`, its exact bytes, so merges can re-emit elements untouched; where a reply ends is the
+// framing's one walker (replyEnd), so decoding only reads headers.
+import { findCR } from './bytes.js';
+import { replyEnd } from './replies.js';
+
 export type Reply =
   | { readonly kind: 'status'; readonly text: string; readonly raw: Buffer }
   | { readonly kind: 'error'; readonly text: string; readonly raw: Buffer }
@@ -10,40 +14,36 @@ export type Reply =
 
 export function decodeReply(bytes: Uint8Array): Reply {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return decodeAt(buf, 0)[0];
+  return decodeAt(buf, 0);
 }
 
-function decodeAt(buf: Buffer, at: number): [Reply, number] {
-  const cr = buf.indexOf(13, at);
+function decodeAt(buf: Buffer, at: number): Reply {
+  const end = replyEnd(buf, at);
+  if (end < 0) throw new Error(`cannot decode reply byte ${buf[at]}`);
+  const raw = buf.subarray(at, end);
+  const cr = findCR(buf, at + 1, end);
   const head = buf.toString('latin1', at + 1, cr);
-  const next = cr + 2;
-  const raw = (end: number): Buffer => buf.subarray(at, end);
   switch (buf[at]) {
     case 43:
-      return [{ kind: 'status', text: head, raw: raw(next) }, next];
+      return { kind: 'status', text: head, raw };
     case 45:
-      return [{ kind: 'error', text: head, raw: raw(next) }, next];
+      return { kind: 'error', text: head, raw };
     case 58:
-      return [{ kind: 'integer', value: Number(head), raw: raw(next) }, next];
+      return { kind: 'integer', value: Number(head), raw };
     case 36: {
       const size = Number(head);
-      if (size < 0) return [{ kind: 'bulk', value: null, raw: raw(next) }, next];
-      const end = next + size + 2;
-      return [{ kind: 'bulk', value: buf.subarray(next, next + size), raw: raw(end) }, end];
+      return { kind: 'bulk', value: size < 0 ? null : buf.subarray(cr + 2, cr + 2 + size), raw };
     }
-    case 42: {
+    default: {
       const count = Number(head);
-      if (count < 0) return [{ kind: 'array', items: null, raw: raw(next) }, next];
+      if (count < 0) return { kind: 'array', items: null, raw };
       const items: Reply[] = [];
-      let p = next;
-      for (let i = 0; i < count; i++) {
-        const [item, after] = decodeAt(buf, p);
+      for (let i = 0, p = cr + 2; i < count; i++) {
+        const item = decodeAt(buf, p);
         items.push(item);
-        p = after;
+        p += item.raw.length;
       }
-      return [{ kind: 'array', items, raw: raw(p) }, p];
+      return { kind: 'array', items, raw };
     }
-    default:
-      throw new Error(`cannot decode reply byte ${buf[at]}`);
   }
 }

@@ -90,3 +90,34 @@ export class ReplyFramer {
     return null;
   }
 }
+
+/**
+ * Where the whole reply that starts at `at` ends (nested arrays included), or -1 if buf[at, end)
+ * holds only part of one or something that is not a reply. The one walker over replies already
+ * received; the framer above does the same job resumably, over a stream. It allocates nothing:
+ * an array's elements are simply added to the count of elements still to skip.
+ */
+export function replyEnd(buf: Uint8Array, at: number, end = buf.length): number {
+  let p = at;
+  for (let pending = 1; pending > 0; pending--) {
+    if (p >= end) return -1;
+    const cr = findCR(buf, p + 1, end);
+    if (cr === -1 || cr + 1 >= end) return -1;
+    const type = buf[p];
+    let next = cr + 2;
+    if (type === 36) {
+      const size = parseInteger(buf, p + 1, cr);
+      if (Number.isNaN(size) || size < -1) return -1;
+      if (size >= 0) next += size + 2;
+    } else if (type === 42) {
+      const count = parseInteger(buf, p + 1, cr);
+      if (Number.isNaN(count) || count < -1) return -1;
+      if (count > 0) pending += count;
+    } else if (type !== 43 && type !== 45 && type !== 58) {
+      return -1;
+    }
+    if (next > end) return -1;
+    p = next;
+  }
+  return p;
+}

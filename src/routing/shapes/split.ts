@@ -5,10 +5,10 @@
 // ranges instead of building arrays of views: each part is one allocation, written straight from
 // the request's encoded arguments, and MGET's reply is one allocation copied from the nodes' replies.
 import { internalError, wrongArity } from '../../protocol/errors.js';
-import { array } from '../../protocol/encode.js';
-import { arrayHeaderLength, copyRange, findCR, parseInteger, writeArrayHeader } from '../../protocol/bytes.js';
+import { arrayHeaderLength, copyRange, findCR, writeArrayHeader } from '../../protocol/bytes.js';
+import { replyEnd } from '../../protocol/replies.js';
 import { ownerOfKey } from '../hashkey.js';
-import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
+import { allOk, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Part, Shape } from '../dispatch.js';
 import type { RequestView } from '../request.js';
 
@@ -88,7 +88,8 @@ function interleave(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8A
   for (let g = 0; g < replies.length; g++) {
     const reply = replies[g];
     const cr = findCR(reply, 1, reply.length);
-    if (reply[0] !== 42 || cr === -1) return arrayElementsFallback(replies, groupOf);
+    // A node that answered with something else than an array gets no made-up answer.
+    if (reply[0] !== 42 || cr === -1) return internalError;
     cursors[g] = cr + 2;
     size += reply.length - (cr + 2);
   }
@@ -98,35 +99,13 @@ function interleave(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8A
     const g = groupOf[k];
     const reply = replies[g];
     const from = cursors[g];
-    const to = elementEnd(reply, from);
-    if (to < 0) return arrayElementsFallback(replies, groupOf);
+    const to = replyEnd(reply, from);
+    // Fewer values than keys asked: no made-up answer either.
+    if (to < 0) return internalError;
     at = copyRange(reply, from, to, out, at);
     cursors[g] = to;
   }
   return at === size ? out : out.subarray(0, at);
-}
-
-/** End of the bulk string or nil element at p, or -1 for anything else (then the slow path decodes). */
-function elementEnd(buf: Uint8Array, p: number): number {
-  const cr = findCR(buf, p + 1, buf.length);
-  if (cr === -1) return -1;
-  if (buf[p] !== 36) return -1;
-  const size = parseInteger(buf, p + 1, cr);
-  return size < 0 ? cr + 2 : cr + 2 + size + 2;
-}
-
-/** Any element shape (a node in a newer protocol mode): decoded element by element. */
-function arrayElementsFallback(replies: readonly Uint8Array[], groupOf: Int32Array): Uint8Array {
-  const elements = replies.map(arrayElements);
-  const taken = new Array<number>(replies.length).fill(0);
-  const values: Uint8Array[] = [];
-  for (let k = 0; k < groupOf.length; k++) {
-    const value = elements[groupOf[k]][taken[groupOf[k]]++];
-    // A node that answered with fewer values than keys asked gets no made-up answer.
-    if (value === undefined) return internalError;
-    values.push(value);
-  }
-  return array(values);
 }
 
 export const mset = splitShape(2, () => allOk);

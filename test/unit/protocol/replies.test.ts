@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ReplyFramer, ReplyProtocolError, type FramerLimits } from '../../../src/protocol/replies.js';
+import { ReplyFramer, ReplyProtocolError, replyEnd, type FramerLimits } from '../../../src/protocol/replies.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { decodeReply, type Reply } from '../../../src/protocol/decode.js';
 import { array, bulk, bulkArray, integer, status, NIL, OK, PONG, EMPTY_ARRAY, encodeCommand } from '../../../src/protocol/encode.js';
@@ -244,4 +244,18 @@ test("a framer made without limits takes bulk replies up to the configuration's 
   const past = new ReplyFramer();
   past.push(b(`$${limits.maxBulkLength + 1}\r\n`));
   assert.throws(() => past.next(), (e: unknown) => e instanceof ReplyProtocolError && e.message === 'bad reply from node: bulk length');
+});
+
+test('replyEnd finds where each kind of reply ends, nested arrays included, and -1 for a partial or foreign one', () => {
+  const whole = ['+OK\r\n', '-ERR x\r\n', ':42\r\n', '$-1\r\n', '$0\r\n\r\n', '$4\r\na\r\nb\r\n', '*-1\r\n', '*0\r\n', '*3\r\n*2\r\n:1\r\n$1\r\nx\r\n*0\r\n$-1\r\n'];
+  for (const reply of whole) {
+    // After some other bytes, and followed by the next reply: the end is its own.
+    const buf = b(`..${reply}+NEXT\r\n`);
+    assert.equal(replyEnd(buf, 2), 2 + reply.length, JSON.stringify(reply));
+    // The same reply framed by the streaming framer ends at the same byte.
+    assert.deepEqual(frame([b(reply)]), [reply]);
+    for (let cut = 1; cut < reply.length; cut++) assert.equal(replyEnd(b(reply.slice(0, cut)), 0), -1, `${JSON.stringify(reply)} cut at ${cut}`);
+  }
+  assert.equal(replyEnd(b('%1\r\n+a\r\n+b\r\n'), 0), -1, 'not a RESP2 reply');
+  assert.equal(replyEnd(b('$x\r\n'), 0), -1);
 });
