@@ -12,21 +12,9 @@ import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Behavior } from './runtime.js';
-import type { NodeMessage } from './node.js';
-import type { RingSnapshot } from './membership.js';
+import type { ConnectionMessage, NodeMessage, RingSnapshot } from './messages.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
-
-export type Replied = { readonly type: 'Replied'; readonly batch: ReplyBatch };
-export type RingChanged = { readonly type: 'RingChanged'; readonly snapshot: RingSnapshot };
-
-export type ConnectionMessage =
-  | { readonly type: 'Received'; readonly chunk: Buffer }
-  | Replied
-  | RingChanged
-  | { readonly type: 'Writable' }
-  | { readonly type: 'Closed' }
-  | { readonly type: 'Shutdown' };
 
 export interface ConnectionLimits {
   readonly parser: ParserLimits;

@@ -6,6 +6,7 @@ import { ReplyFramer } from '../protocol/replies.js';
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { PendingQueue } from './pending.js';
 import type { ActorContext } from './runtime.js';
+import type { LinkMessage } from './messages.js';
 import type { BackendTracing } from '../telemetry/backend.js';
 
 export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
@@ -14,12 +15,6 @@ export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
 // inherits its predecessor's mailbox, where the old sockets' messages may still wait.
 let lastGeneration = 0;
 export const nextGeneration = (): number => ++lastGeneration;
-
-/** The socket messages a link's socket sends its NodeActor, each tagged with the link's generation. */
-export type LinkMessage =
-  | { readonly type: 'Received'; readonly generation: number; readonly chunk: Buffer }
-  | { readonly type: 'Connected'; readonly generation: number }
-  | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string };
 
 export class BackendLink<Peer> {
   state: LinkState = 'idle';

@@ -4,27 +4,7 @@
 import { match } from 'ts-pattern';
 import { Ring, type Member } from '../ring/ring.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
-import type { RingChanged } from './connection.js';
-
-export interface RingSnapshot {
-  readonly ring: Ring;
-  /** NodeActor address of ring.members[i]. */
-  readonly nodes: readonly Address[];
-}
-
-export interface NodeStatus {
-  readonly id: string;
-  readonly up: boolean;
-  readonly reason?: string;
-}
-
-export type NodeHealth = { readonly type: 'NodeHealth'; readonly node: string; readonly up: boolean; readonly reason?: string };
-
-export type MembershipMessage =
-  | { readonly type: 'Subscribe'; readonly subscriber: Address }
-  | { readonly type: 'Unsubscribe'; readonly subscriber: Address }
-  | NodeHealth
-  | { readonly type: 'GetStatus'; readonly replyTo: Address };
+import type { MembershipMessage, MembershipStatus, NodeStatus, RingChanged, RingSnapshot } from './messages.js';
 
 export interface MembershipOptions {
   readonly members: readonly Member[];
@@ -33,11 +13,6 @@ export interface MembershipOptions {
   /** Hears every new snapshot first (the system hands the latest to new connections). */
   readonly published: (snapshot: RingSnapshot) => void;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
-}
-
-export interface MembershipStatus {
-  readonly epoch: number;
-  readonly nodes: readonly NodeStatus[];
 }
 
 export function membershipBehavior(options: MembershipOptions): Behavior<MembershipMessage> {

@@ -10,22 +10,12 @@ import net from 'node:net';
 import { ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY } from '../protocol/bytes.js';
 import { internalError, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
-import { BackendLink, nextGeneration, type LinkMessage } from './link.js';
+import { BackendLink, nextGeneration } from './link.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { Replied } from './connection.js';
+import type { NodeHealth, NodeMessage, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
-import type { NodeHealth } from './membership.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
-
-export type NodeMessage =
-  /** Requests for this node; `slow` ones (KEYS, FLUSHALL, SCRIPT LOAD...) go over the side link. */
-  | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch; readonly slow?: boolean }
-  | LinkMessage
-  /** The outcome of a PING on a connection of its own, sent to tell a busy node from a dead one. */
-  | { readonly type: 'Probed'; readonly probe: number; readonly answered: boolean }
-  | { readonly type: 'Tick' }
-  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' };
 
 type Route = Extract<NodeMessage, { type: 'Route' }>;
 type Link = BackendLink<NodePeer>;
@@ -270,10 +260,10 @@ class NodeActor implements Actor<NodeMessage> {
   private received(link: Link, chunk: Buffer): void {
     const { framer, pending } = link;
     framer.push(chunk);
+    const before = pending.length;
     try {
       for (let reply = framer.next(); reply !== null; reply = framer.next()) {
         if (pending.length === 0) throw new ReplyProtocolError('a reply nobody asked for');
-        link.lastProgress = Date.now();
         if (link.expired > 0) {
           // Answered already, with a timeout error: the late reply goes nowhere.
           link.expired--;
@@ -288,6 +278,7 @@ class NodeActor implements Actor<NodeMessage> {
       this.sendAnswers();
       this.lost(link, this.errors.badReply, error.message);
     }
+    if (pending.length < before) link.lastProgress = Date.now();
     this.sendAnswers();
   }
 

@@ -1,8 +1,8 @@
 // One NodeActor in an actor runtime of the test's own, against a real node: requests go in as
 // Route messages from a stand-in connection actor, which resolves each request's reply.
 import { ActorRuntime, type Address } from '../../src/actors/runtime.js';
-import { nodeBehavior, type NodeMessage, type NodeOptions } from '../../src/actors/node.js';
-import type { NodeHealth } from '../../src/actors/membership.js';
+import { nodeBehavior, type NodeOptions } from '../../src/actors/node.js';
+import type { NodeHealth, NodeMessage } from '../../src/actors/messages.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch } from '../../src/actors/batch.js';
 import { encodeCommand } from './resp.js';
 

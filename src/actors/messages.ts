@@ -1,0 +1,77 @@
+// Every message the actors exchange, in one place that reads as the protocol between them. Each
+// actor's file handles its own union with an exhaustive switch (or ts-pattern's exhaustive match),
+// so a message added here is a compile error until its receiver handles it. The hot-path payloads
+// (batches of requests and replies) are defined in batch.ts; the messages that cross to a worker
+// thread, in placement.ts.
+import type { Ring } from '../ring/ring.js';
+import type { Address } from './runtime.js';
+import type { ReplyBatch, RequestBatch } from './batch.js';
+
+/** An immutable ring with the NodeActor of each of its members, as every connection routes by it. */
+export interface RingSnapshot {
+  readonly ring: Ring;
+  /** NodeActor address of ring.members[i]. */
+  readonly nodes: readonly Address[];
+}
+
+// ConnectionActor: one per client socket.
+
+/** A NodeActor's replies for this connection, gathered over one turn. */
+export type Replied = { readonly type: 'Replied'; readonly batch: ReplyBatch };
+/** The MembershipActor published a new ring: requests parsed from now on route by it. */
+export type RingChanged = { readonly type: 'RingChanged'; readonly snapshot: RingSnapshot };
+
+export type ConnectionMessage =
+  /** Bytes read from the client's socket. */
+  | { readonly type: 'Received'; readonly chunk: Buffer }
+  | Replied
+  | RingChanged
+  /** The socket drained its write buffer. */
+  | { readonly type: 'Writable' }
+  /** The socket closed. */
+  | { readonly type: 'Closed' }
+  /** The proxy is stopping: answer what is in flight, take nothing new, then close. */
+  | { readonly type: 'Shutdown' };
+
+// NodeActor: one per Redis node.
+
+/** What a NodeActor's backend sockets tell it, each tagged with the link generation it came from. */
+export type LinkMessage =
+  | { readonly type: 'Received'; readonly generation: number; readonly chunk: Buffer }
+  | { readonly type: 'Connected'; readonly generation: number }
+  | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string };
+
+export type NodeMessage =
+  /** Requests for this node; `slow` ones (KEYS, FLUSHALL, SCRIPT LOAD...) go over the side link. */
+  | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch; readonly slow?: boolean }
+  | LinkMessage
+  /** The outcome of a PING on a connection of its own, sent to tell a busy node from a dead one. */
+  | { readonly type: 'Probed'; readonly probe: number; readonly answered: boolean }
+  /** Time to judge timeouts. */
+  | { readonly type: 'Tick' }
+  /** A link's reconnect back-off is over. */
+  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' };
+
+// MembershipActor: one per proxy.
+
+/** A NodeActor's shared link went up or down. */
+export type NodeHealth = { readonly type: 'NodeHealth'; readonly node: string; readonly up: boolean; readonly reason?: string };
+
+export type MembershipMessage =
+  /** A connection wants every new ring snapshot (it gets the current one at once). */
+  | { readonly type: 'Subscribe'; readonly subscriber: Address }
+  | { readonly type: 'Unsubscribe'; readonly subscriber: Address }
+  | NodeHealth
+  /** Answered with a MembershipStatus. */
+  | { readonly type: 'GetStatus'; readonly replyTo: Address };
+
+export interface NodeStatus {
+  readonly id: string;
+  readonly up: boolean;
+  readonly reason?: string;
+}
+
+export interface MembershipStatus {
+  readonly epoch: number;
+  readonly nodes: readonly NodeStatus[];
+}
