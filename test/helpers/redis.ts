@@ -30,9 +30,10 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10000)
   throw new Error(`redis-server on ${port} did not start within ${timeoutMs} ms`);
 }
 
-export async function startRedis(port?: number): Promise<RedisNode> {
+/** `extra`: more redis-server arguments, such as `['--rename-command', 'MIGRATE', '']`. */
+export async function startRedis(port?: number, extra: readonly string[] = []): Promise<RedisNode> {
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
     stdio: 'ignore',
   });
   await waitForPort(p, child);
@@ -41,7 +42,7 @@ export async function startRedis(port?: number): Promise<RedisNode> {
     address: `127.0.0.1:${p}`,
     process: child,
     stop: () => stopProcess(child),
-    restart: () => startRedis(p),
+    restart: () => startRedis(p, extra),
   };
   return node;
 }
