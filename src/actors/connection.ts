@@ -7,12 +7,12 @@ import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/par
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { internalError } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
-import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
+import type { AdminQuery, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
-import { unhandled, type Actor, type ActorContext, type Behavior } from './runtime.js';
-import type { ConnectionMessage, NodeMessage, RingSnapshot } from './messages.js';
+import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
+import type { ConnectionMessage, MembershipMessage, NodeMessage, RingSnapshot } from './messages.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
 
@@ -36,6 +36,8 @@ export interface ConnectionOptions {
   readonly proxy: ProxyFacts;
   /** The proxy's tracing; null when it is switched off. */
   readonly tracing: Tracing | null;
+  /** The MembershipActor, which answers admin queries. */
+  readonly membership: Address;
   /** Called once the socket is closed and the actor stopped. */
   readonly closed: (id: number) => void;
   /** Hears an unexpected failure while routing a request (the request is answered with an error). */
@@ -50,6 +52,7 @@ export function connectionBehavior(options: ConnectionOptions): Behavior<Connect
 class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState {
   readonly id: number;
   name: string | null = null;
+  admin = false;
   readonly hashTags: boolean;
   readonly proxy: ProxyFacts;
   readonly client: ClientState = this;
@@ -165,6 +168,11 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       const part = parts[i];
       this.enqueue(part.slow === true ? this.slowRoutes : this.routes, part.node, slot, i, part.bytes);
     }
+  }
+
+  askMembership(query: AdminQuery): void {
+    const msg: MembershipMessage = { type: 'Admin', query, replyTo: this.ctx.self, slot: this.replies.open() };
+    this.ctx.tell(this.options.membership, msg);
   }
 
   private enqueue(routes: (RequestBatch | undefined)[], node: number, slot: number, part: number, bytes: Uint8Array): void {

@@ -4,7 +4,9 @@
 import { match } from 'ts-pattern';
 import { Ring, type Member } from '../ring/ring.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
-import type { MembershipMessage, MembershipStatus, NodeStatus, RingChanged, RingSnapshot } from './messages.js';
+import type { MembershipMessage, MembershipStatus, NodeStatus, Replied, RingChanged, RingSnapshot } from './messages.js';
+import { addToBatch, takeBatch } from './batch.js';
+import { bulk } from '../protocol/encode.js';
 
 export interface MembershipOptions {
   readonly members: readonly Member[];
@@ -47,7 +49,28 @@ class MembershipActor implements Actor<MembershipMessage> {
         this.options.log?.(m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
       })
       .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
+      .with({ type: 'Admin' }, (m) => {
+        const batch = takeBatch();
+        addToBatch(batch, m.slot, -1, bulk(m.query === 'nodes' ? this.nodesText() : this.statusText()));
+        this.ctx.tell(m.replyTo, { type: 'Replied', batch } satisfies Replied);
+      })
       .exhaustive();
+  }
+
+  /** JUPITER NODES: one line per member, `<id> weight=<w> state=<up|down> share=<fraction of keys>`. */
+  private nodesText(): string {
+    const { ring } = this.snapshot;
+    const shares = ring.keyShares();
+    return ring.members
+      .map((m, i) => `${m.id} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`)
+      .join('');
+  }
+
+  /** JUPITER STATUS: INFO-style lines. */
+  private statusText(): string {
+    const { ring } = this.snapshot;
+    const up = ring.members.filter((m) => this.health.get(m.id)?.up).length;
+    return `# Membership\r\nstate:stable\r\nepoch:${ring.epoch}\r\nmembers:${ring.members.length}\r\nmembers_up:${up}\r\n`;
   }
 
   private status(): MembershipStatus {

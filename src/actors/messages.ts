@@ -6,6 +6,7 @@
 import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
+import type { AdminQuery } from '../routing/dispatch.js';
 
 /** An immutable ring with the NodeActor of each of its members, as every connection routes by it. */
 export interface RingSnapshot {
@@ -63,7 +64,9 @@ export type MembershipMessage =
   | { readonly type: 'Unsubscribe'; readonly subscriber: Address }
   | NodeHealth
   /** Answered with a MembershipStatus. */
-  | { readonly type: 'GetStatus'; readonly replyTo: Address };
+  | { readonly type: 'GetStatus'; readonly replyTo: Address }
+  /** A client's JUPITER NODES or STATUS: answered with a Replied batch filling `slot` of `replyTo`. */
+  | { readonly type: 'Admin'; readonly query: AdminQuery; readonly replyTo: Address; readonly slot: number };
 
 export interface NodeStatus {
   readonly id: string;

@@ -90,6 +90,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   let listeningPort = config.port;
   const facts: ProxyFacts = {
     version,
+    admin: config.admin,
     startedAt,
     get port() {
       return listeningPort;
@@ -113,6 +114,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         limits,
         proxy: facts,
         tracing,
+        membership,
         routingFailed: (err) => log.error({ err, client: id }, 'routing a request failed; answered it with an internal error'),
         closed: (closedId) => {
           connections.delete(closedId);

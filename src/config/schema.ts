@@ -83,6 +83,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The JUPITER admin commands (README "Admin commands"). */
+    admin: z
+      .object({
+        /** false: every JUPITER command is refused. */
+        enabled: z.boolean().default(true),
+        /** Set: JUPITER commands other than AUTH need JUPITER AUTH <password> on the connection first. */
+        password: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
     /** OpenTelemetry spans per command (README "See a request in Jaeger"). */
     tracing: z
@@ -127,6 +137,8 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_NODE_ACTORS: { option: 'nodeActors', parse: (v) => v },
   JUPITER_WORKERS: { option: 'workers', parse: numberOrText },
   JUPITER_LOG_LEVEL: { option: 'log.level', parse: (v) => v },
+  JUPITER_ADMIN_ENABLED: { option: 'admin.enabled', parse: booleanOrText },
+  JUPITER_ADMIN_PASSWORD: { option: 'admin.password', parse: (v) => v },
   JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },
   JUPITER_TRACING_SAMPLE_RATIO: { option: 'tracing.sampleRatio', parse: numberOrText },
   JUPITER_TRACING_RECORD_KEYS: { option: 'tracing.recordKeys', parse: booleanOrText },

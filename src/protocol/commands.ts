@@ -53,7 +53,25 @@ function toSpec(name: string, raw: RawSpec): CommandSpec {
   };
 }
 
-const specs = new Map<string, CommandSpec>(Object.entries(table).map(([name, raw]) => [name, toSpec(name, raw)]));
+/** jupiter's own admin command, in the table's form: JUPITER <subcommand> [args]. */
+const plain = (arity: number): RawSpec => ({ arity, flags: [], keyStart: 0, keyStop: 0, step: 0 });
+const JUPITER: RawSpec = {
+  ...plain(-2),
+  subcommands: {
+    auth: plain(3),
+    help: plain(2),
+    nodes: plain(2),
+    status: plain(2),
+    addnode: plain(-3),
+    removenode: plain(3),
+    setweight: plain(4),
+    replacenode: plain(4),
+  },
+};
+
+const specs = new Map<string, CommandSpec>(
+  [...Object.entries(table), ['jupiter', JUPITER] as const].map(([name, raw]) => [name, toSpec(name, raw)]),
+);
 
 // Clients send names in one case or another; remembering the spellings seen avoids a
 // toLowerCase per request. Bounded, so random garbage names cannot grow it.

@@ -63,6 +63,12 @@ export const needsHashKey = (name: string): Buffer =>
 /** Commands that need a connection of their own (transactions, blocking, Pub/Sub) until leasing lands. */
 export const notSupported = (name: string): Buffer => line(`ERR '${name}' is not supported by jupiter yet`);
 
+export const adminDisabled = line('ERR JUPITER admin commands are switched off on this proxy (admin.enabled: false)');
+export const adminNeedsAuth = line('NOAUTH JUPITER admin commands need JUPITER AUTH <admin.password> on this connection first');
+/** The JUPITER subcommands that change the membership, until live membership changes land. */
+export const membershipChangesUnavailable = (name: string): Buffer =>
+  line(`ERR ${name.replace('|', ' ').toUpperCase()}: this jupiter cannot change its members while serving yet; restart it with the new node list`);
+
 export const badClientName = line('ERR Client names cannot contain spaces, newlines or special characters.');
 export const wrongPass = line('WRONGPASS invalid username-password pair or user is disabled.');
 export const protocolVersionInvalid = line('ERR Protocol version is not an integer or out of range');

@@ -92,6 +92,19 @@ export class Ring {
     return this.ownerIndex(hashString(key));
   }
 
+  /** Each member's share of the hash space (of keys, for random keys), by member index; they sum to 1. */
+  keyShares(): number[] {
+    const points = this.#points;
+    const owners = this.#owners;
+    const shares = new Array<number>(this.members.length).fill(0);
+    // Point i owns the hashes after point i-1 up to itself; the first also owns the wrap past the last.
+    for (let i = 0; i < points.length; i++) {
+      const from = i === 0 ? points[points.length - 1] - (MAX_HASH + 1) : points[i - 1];
+      shares[owners[i]] += (points[i] - from) / (MAX_HASH + 1);
+    }
+    return shares;
+  }
+
   movedRanges(next: Ring): MovedRange[] {
     const a = this.#points;
     const b = next.#points;

@@ -17,14 +17,25 @@ export type Merge = (replies: readonly Uint8Array[]) => Uint8Array;
 export interface ClientState {
   readonly id: number;
   name: string | null;
+  /** Passed JUPITER AUTH (or no admin password is set). */
+  admin: boolean;
   /** Closes the connection once every reply before this point (and this one) is written. */
   closeAfterReply(): void;
   /** `CLIENT INFO`-style line describing this client. */
   describe(): string;
 }
 
+/** What the admin commands may be asked; the MembershipActor answers. */
+export type AdminQuery = 'nodes' | 'status';
+
+export interface AdminPolicy {
+  readonly enabled: boolean;
+  readonly password?: string;
+}
+
 export interface ProxyFacts {
   readonly version: string;
+  readonly admin: AdminPolicy;
   readonly startedAt: number;
   readonly port: number;
   connectedClients(): number;
@@ -41,6 +52,8 @@ export interface Dispatch {
   forward(node: number, bytes: Uint8Array, slow?: boolean): void;
   /** Sends each part to its node and answers with merge() of their replies, in part order. */
   fragment(parts: readonly Part[], merge: Merge): void;
+  /** Answers with what the MembershipActor says to an admin query. */
+  askMembership(query: AdminQuery): void;
 }
 
 export interface Shape {

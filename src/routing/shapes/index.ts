@@ -10,6 +10,7 @@ import { scan } from './scan.js';
 import { info } from './info.js';
 import { auth, client, configGet, echo, hello, ping, quit, reset, select } from './local.js';
 import { needsHash, needsOwnConnection } from './refused.js';
+import { admin } from './admin.js';
 
 const configShape: Shape = {
   dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
@@ -57,6 +58,7 @@ const byName = new Map<string, Shape>([
   ['auth', auth],
   ['hello', hello],
   ['config', configShape],
+  ['jupiter', admin],
   ['publish', singleKey],
   ['xread', streamRead],
   ['xreadgroup', streamRead],

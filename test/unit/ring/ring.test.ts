@@ -191,3 +191,23 @@ test('build rejects an empty list, duplicate ids and bad weights with a clear er
     assert.throws(() => Ring.build([node(1), node(2, weight)], 1), /member "10\.0\.0\.2:6379" has weight .*finite number above 0/);
   }
 });
+
+test('keyShares gives each member its share of the hash space: they sum to 1 and follow the weights', () => {
+  const ring = Ring.build(
+    [
+      { id: 'a:1', weight: 1 },
+      { id: 'b:1', weight: 1 },
+      { id: 'c:1', weight: 2 },
+    ],
+    1,
+  );
+  const shares = ring.keyShares();
+  assert.equal(shares.length, 3);
+  assert.ok(Math.abs(shares.reduce((x, y) => x + y, 0) - 1) < 1e-9);
+  const [a, b, c] = shares;
+  for (const [share, fair] of [[a, 0.25], [b, 0.25], [c, 0.5]]) assert.ok(Math.abs(share - fair) < fair * 0.1, `${share} against ${fair}`);
+  // The shares are what 200k random keys see.
+  const counts = [0, 0, 0];
+  for (let i = 0; i < 200_000; i++) counts[ring.ownerOfString(`share:${i}`)]++;
+  counts.forEach((n, i) => assert.ok(Math.abs(n / 200_000 - shares[i]) < 0.01, `member ${i}: ${n / 200_000} against ${shares[i]}`));
+});

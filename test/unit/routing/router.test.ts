@@ -4,7 +4,7 @@ import { Ring } from '../../../src/ring/ring.js';
 import { Router } from '../../../src/routing/router.js';
 import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
 import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
-import type { ClientState, Dispatch, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
+import type { AdminQuery, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 
@@ -36,10 +36,12 @@ function keyOn(n: number, skip = 0, prefix = 'key:'): string {
 type Call =
   | { kind: 'reply'; bytes: string }
   | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array; slow: boolean }
-  | { kind: 'fragment'; parts: { node: number; bytes: string; slow?: true }[]; merge: Merge };
+  | { kind: 'fragment'; parts: { node: number; bytes: string; slow?: true }[]; merge: Merge }
+  | { kind: 'ask'; query: AdminQuery };
 
 class FakeClient implements ClientState {
   name: string | null = null;
+  admin = false;
   closed = 0;
   constructor(readonly id: number) {}
   closeAfterReply(): void {
@@ -53,7 +55,7 @@ class FakeClient implements ClientState {
 class FakeDispatch implements Dispatch {
   readonly calls: Call[] = [];
   readonly client = new FakeClient(7);
-  readonly proxy: ProxyFacts = { version: '9.9.9', startedAt: Date.now(), port: 7777, connectedClients: () => 3 };
+  proxy: ProxyFacts = { version: '9.9.9', admin: { enabled: true }, startedAt: Date.now(), port: 7777, connectedClients: () => 3 };
   constructor(
     readonly ring: Ring,
     readonly hashTags = true,
@@ -63,6 +65,9 @@ class FakeDispatch implements Dispatch {
   }
   forward(node: number, bytes: Uint8Array, slow = false): void {
     this.calls.push({ kind: 'forward', node, bytes: text(bytes), raw: bytes, slow });
+  }
+  askMembership(query: AdminQuery): void {
+    this.calls.push({ kind: 'ask', query });
   }
   fragment(parts: readonly Part[], merge: Merge): void {
     this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes), ...(p.slow === true ? { slow: true as const } : {}) })), merge });
@@ -622,4 +627,34 @@ test('EVAL, EVALSHA and FCALL with no keys ask for hash= instead of running on a
   const k = keyOn(2);
   assert.deepEqual(fwd(only(route(['EVAL', 'return 1', '0', `hash=${k}`]).d)), { kind: 'forward', node: 2, bytes: resp('EVAL', 'return 1', '0') });
   assert.deepEqual(fwd(only(route(['EVAL', 'return 1', '1', k]).d)), { kind: 'forward', node: 2, bytes: resp('EVAL', 'return 1', '1', k) });
+});
+
+test('JUPITER NODES and STATUS ask the MembershipActor; JUPITER commands obey admin.enabled and admin.password', () => {
+  const ask = (args: string[], d = new FakeDispatch(ring)) => only(routeBytes(encodeCommand(args), d).d);
+  assert.deepEqual(ask(['JUPITER', 'NODES']), { kind: 'ask', query: 'nodes' });
+  assert.deepEqual(ask(['jupiter', 'status']), { kind: 'ask', query: 'status' });
+  assert.deepEqual(ask(['JUPITER', 'STATUS', 'hash=k']), { kind: 'ask', query: 'status' }, 'hash= does not send it to a node');
+  assert.match(replyOf(['JUPITER', 'ADDNODE', '127.0.0.1:7009']), /^-ERR JUPITER ADDNODE: this jupiter cannot change its members while serving yet/);
+  assert.equal(replyOf(['JUPITER', 'NODES', 'extra']), "-ERR wrong number of arguments for 'jupiter|nodes' command\r\n");
+  assert.equal(replyOf(['JUPITER', 'FOO']), "-ERR unknown subcommand 'FOO'. Try JUPITER HELP.\r\n");
+
+  const off = new FakeDispatch(ring);
+  off.proxy = { ...off.proxy, admin: { enabled: false } };
+  assert.equal(
+    (ask(['JUPITER', 'NODES'], off) as { bytes: string }).bytes,
+    '-ERR JUPITER admin commands are switched off on this proxy (admin.enabled: false)\r\n',
+  );
+
+  const locked = new FakeDispatch(ring);
+  locked.proxy = { ...locked.proxy, admin: { enabled: true, password: 's3cret' } };
+  const onLocked = (args: string[]) => {
+    locked.calls.length = 0;
+    return only(routeBytes(encodeCommand(args), locked).d);
+  };
+  assert.equal((onLocked(['JUPITER', 'NODES']) as { bytes: string }).bytes, '-NOAUTH JUPITER admin commands need JUPITER AUTH <admin.password> on this connection first\r\n');
+  assert.equal((onLocked(['JUPITER', 'AUTH', 'wrong']) as { bytes: string }).bytes, '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+  assert.equal(locked.client.admin, false);
+  assert.equal((onLocked(['JUPITER', 'AUTH', 's3cret']) as { bytes: string }).bytes, '+OK\r\n');
+  assert.deepEqual(onLocked(['JUPITER', 'NODES']), { kind: 'ask', query: 'nodes' });
+  assert.equal((ask(['JUPITER', 'AUTH', 'any']) as { bytes: string }).bytes, '-WRONGPASS invalid username-password pair or user is disabled.\r\n', 'no password set: nothing to pass');
 });
