@@ -12,6 +12,8 @@ export interface MembershipOptions {
   readonly members: readonly Member[];
   /** Starts the NodeActor for a member where the system places node actors. */
   readonly spawnNode: (member: Member, membership: Address) => Address;
+  /** The host:port of a member (its id, unless the member has a name). */
+  readonly addressOf: (member: Member) => string;
   /** Hears every new snapshot first (the system hands the latest to new connections). */
   readonly published: (snapshot: RingSnapshot) => void;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
@@ -57,13 +59,13 @@ class MembershipActor implements Actor<MembershipMessage> {
       .exhaustive();
   }
 
-  /** JUPITER NODES: one line per member, `<id> weight=<w> state=<up|down> share=<fraction of keys>`. */
+  /** JUPITER NODES: one line per member, `<id> address=<host:port> weight=<w> state=<up|down> share=<fraction of keys>`. */
   private nodesText(): string {
     const { ring } = this.snapshot;
     const shares = ring.keyShares();
-    return ring.members
-      .map((m, i) => `${m.id} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`)
-      .join('');
+    const line = (m: Member, i: number): string =>
+      `${m.id} address=${this.options.addressOf(m)} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`;
+    return ring.members.map(line).join('');
   }
 
   /** JUPITER STATUS: INFO-style lines. */

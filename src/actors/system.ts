@@ -4,7 +4,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import { validateConfig } from '../config/load.js';
-import type { Config, ConfigInput } from '../config/schema.js';
+import { memberId, type Config, type ConfigInput } from '../config/schema.js';
 import { Router } from '../routing/router.js';
 import { ActorRuntime, type Address } from './runtime.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
@@ -57,17 +57,22 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const host =
     config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed'), sdk?.settings) : null;
 
+  const nodeOf = (member: Member) => config.nodes.find((n) => memberId(n) === member.id)!;
   const nodeOptions = (member: Member, health: Address): NodeOptions => {
-    const { host: h, port } = config.nodes.find((n) => `${n.host}:${n.port}` === member.id)!;
+    const { host: h, port } = nodeOf(member);
     return { id: member.id, host: h, port, health, ...config.backend };
   };
   let snapshot: RingSnapshot | undefined;
   const membership = runtime.spawn(
     membershipBehavior({
-      members: config.nodes.map((n) => ({ id: `${n.host}:${n.port}`, weight: n.weight })),
+      members: config.nodes.map((n) => ({ id: memberId(n), weight: n.weight })),
       spawnNode: (member, health) =>
         host ? host.spawn('node', nodeOptions(member, health)) : runtime.spawn(nodeBehavior(nodeOptions(member, health))),
       published: (s) => (snapshot = s),
+      addressOf: (member) => {
+        const { host: h, port } = nodeOf(member);
+        return `${h.includes(':') ? `[${h}]` : h}:${port}`;
+      },
       log: (event, fields) => log.info(fields, event),
     }),
   );

@@ -5,29 +5,48 @@ import { REDIS_LIMITS } from '../protocol/limits.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const NODE_ACTOR_PLACEMENTS = ['main', 'worker'] as const;
 
-const NODE = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})(?::(\d+(?:\.\d+)?))?$/;
+// [name=]host:port[:weight]; a name is what the ring hashes, so a node can change address without
+// moving its keys.
+const NODE = /^(?:([A-Za-z0-9_.-]+)=)?(\[[^\]]+\]|[^:=\s]+):(\d{1,5})(?::(\d+(?:\.\d+)?))?$/;
+const ADDRESS = /^(\[[^\]]+\]|[^:=\s]+):(\d{1,5})$/;
 
 const node = {
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a name is letters, digits, "_", "." or "-"').optional(),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   weight: z.number().positive().max(100),
 };
 
-// The string form is parsed into the object form and then checked by the same rules.
+const unbracket = (host: string): string => host.replace(/^\[|\]$/g, '');
+// An unnamed node has no name key at all, so it reads as it did before names existed.
+const named = (name: string | undefined): { name?: string } => (name === undefined ? {} : { name });
+
+// The string forms are parsed into the object form and then checked by the same rules.
 export const nodeSchema = z.union(
   [
     z
       .string()
-      .regex(NODE, 'expected host:port or host:port:weight')
+      .regex(NODE, 'expected host:port, host:port:weight or name=host:port[:weight]')
       .transform((s) => {
-        const [, host, port, weight] = NODE.exec(s)!;
-        return { host: host.replace(/^\[|\]$/g, ''), port: Number(port), weight: weight === undefined ? 1 : Number(weight) };
+        const [, name, host, port, weight] = NODE.exec(s)!;
+        return { ...named(name), host: unbracket(host), port: Number(port), weight: weight === undefined ? 1 : Number(weight) };
       })
       .pipe(z.object(node)),
-    z.object({ ...node, weight: node.weight.default(1) }),
+    z.object({ ...node, weight: node.weight.default(1) }).strict(),
+    z
+      .object({ name: node.name, address: z.string().regex(ADDRESS, 'expected host:port'), weight: node.weight.default(1) })
+      .strict()
+      .transform(({ name, address, weight }) => {
+        const [, host, port] = ADDRESS.exec(address)!;
+        return { ...named(name), host: unbracket(host), port: Number(port), weight };
+      })
+      .pipe(z.object(node)),
   ],
-  { error: 'expected "host:port", "host:port:weight" or {host, port, weight}' },
+  { error: 'expected "host:port", "host:port:weight", "name=host:port[:weight]", {host, port, weight} or {name, address, weight}' },
 );
+
+/** The id a node has on the ring: its name when it has one, else its address. */
+export const memberId = (n: { readonly name?: string; readonly host: string; readonly port: number }): string => n.name ?? `${n.host}:${n.port}`;
 
 export const configSchema = z
   .object({
@@ -41,9 +60,11 @@ export const configSchema = z
       .superRefine((nodes, ctx) => {
         const seen = new Set<string>();
         nodes.forEach((n, i) => {
-          const id = `${n.host}:${n.port}`;
-          if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is listed more than once` });
-          seen.add(id);
+          // Neither an address nor a name may appear twice, nor a name that is another node's address.
+          for (const id of new Set([`${n.host}:${n.port}`, memberId(n)])) {
+            if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is listed more than once` });
+            seen.add(id);
+          }
         });
       }),
     /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */

@@ -28,9 +28,10 @@ describe('JUPITER admin commands', () => {
     );
     let total = 0;
     for (const line of lines) {
-      const m = /^\S+ weight=1 state=up share=(0\.\d{4})$/.exec(line);
+      const m = /^(\S+) address=(\S+) weight=1 state=up share=(0\.\d{4})$/.exec(line);
       assert.ok(m, line);
-      total += Number(m[1]);
+      assert.equal(m[2], m[1], 'an unnamed node is known by its address');
+      total += Number(m[3]);
     }
     assert.ok(Math.abs(total - 1) < 0.001, `shares sum to ${total}`);
     assert.equal(String(await client.call('JUPITER', 'STATUS')), '# Membership\r\nstate:stable\r\nepoch:1\r\nmembers:3\r\nmembers_up:3\r\n');

@@ -226,7 +226,7 @@ describe('jupiter serve', { timeout: 60_000 }, () => {
       run.stderr(),
       'jupiter: invalid configuration\n' +
         `  port: expected number, got "abc" (in ${file})\n` +
-        `  nodes[0]: expected host:port or host:port:weight, got "nope" (in ${file})\n`,
+        `  nodes[0]: expected host:port, host:port:weight or name=host:port[:weight], got "nope" (in ${file})\n`,
     );
     assert.equal(run.stdout(), '');
   });

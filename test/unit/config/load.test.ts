@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config/load.js';
+import { memberId } from '../../../src/config/schema.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'jupiter-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,6 +44,33 @@ test('a node is host:port with weight 1, or host:port:weight', () => {
     { host: '10.0.0.2', port: 7002, weight: 3 },
     { host: '::1', port: 7003, weight: 0.5 },
   ]);
+});
+
+test('a node may carry a name: name=host:port[:weight], {name, host, port} or {name, address, weight}', () => {
+  const config = loadConfig({
+    flags: {
+      nodes: ['cache-1=10.0.0.1:7001', 'cache-2=10.0.0.2:7002:2', { name: 'cache-3', host: '10.0.0.3', port: 7003 }, { name: 'c4', address: '[::1]:7004', weight: 3 }, { address: '10.0.0.5:7005' }],
+    },
+    env: {},
+  });
+  assert.deepEqual(config.nodes, [
+    { name: 'cache-1', host: '10.0.0.1', port: 7001, weight: 1 },
+    { name: 'cache-2', host: '10.0.0.2', port: 7002, weight: 2 },
+    { name: 'cache-3', host: '10.0.0.3', port: 7003, weight: 1 },
+    { name: 'c4', host: '::1', port: 7004, weight: 3 },
+    { host: '10.0.0.5', port: 7005, weight: 1 },
+  ]);
+  assert.deepEqual(config.nodes.map(memberId), ['cache-1', 'cache-2', 'cache-3', 'c4', '10.0.0.5:7005']);
+});
+
+test('a name or an address listed twice is refused, and so is a name that is another node\'s address', () => {
+  for (const nodes of [
+    ['a=10.0.0.1:1', 'a=10.0.0.2:1'],
+    ['a=10.0.0.1:1', 'b=10.0.0.1:1'],
+    ['10.0.0.1:1', '10.0.0.1:1=10.0.0.2:1'],
+  ]) {
+    assert.throws(() => loadConfig({ flags: { nodes }, env: {} }), (e: unknown) => e instanceof ConfigError && /listed more than once|expected/.test(e.problems.join(' ')), JSON.stringify(nodes));
+  }
 });
 
 test('a node in object form gets weight 1 by default', () => {
@@ -86,7 +114,7 @@ test('a file with two mistakes gives exactly one line per mistake, each naming t
   const problems = problemsOf(() => loadConfig({ file, env: {} }));
   assert.equal(problems.length, 2, problems.join('\n'));
   assert.match(problems[0], /^port: expected number, got "abc" \(in .*two-mistakes\.yaml\)$/);
-  assert.match(problems[1], /^nodes\[0\]: expected host:port or host:port:weight, got "nope" \(in .*two-mistakes\.yaml\)$/);
+  assert.match(problems[1], /^nodes\[0\]: expected host:port, host:port:weight or name=host:port\[:weight\], got "nope" \(in .*two-mistakes\.yaml\)$/);
   for (const problem of problems) assert.doesNotMatch(problem, /\n/);
 });
 

@@ -1,0 +1,58 @@
+// Named nodes: the ring hashes a node's name when it has one, so the node can change address
+// (a failover to its replica, a new IP) and keep its keys.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startRedisNodes, startRedis, type RedisNode } from '../helpers/redis.js';
+import { createProxy, type Proxy } from '../../src/actors/system.js';
+import { nodeActorsPlacement } from '../helpers/cluster.js';
+
+describe('named nodes', () => {
+  let nodes: RedisNode[];
+  let replica: RedisNode;
+  const proxies: Proxy[] = [];
+  const clients: Redis[] = [];
+  const proxy = async (list: string[]): Promise<Redis> => {
+    const p = await createProxy({ port: 0, nodes: list, nodeActors: nodeActorsPlacement, log: { level: 'silent' } });
+    proxies.push(p);
+    const c = new Redis({ port: p.port, host: '127.0.0.1' });
+    clients.push(c);
+    return c;
+  };
+  const direct = (node: RedisNode): Redis => {
+    const c = new Redis({ port: node.port, host: '127.0.0.1' });
+    clients.push(c);
+    return c;
+  };
+  const keys = Array.from({ length: 300 }, (_, i) => `named:${i}`);
+
+  before(async () => {
+    nodes = await startRedisNodes(3);
+    replica = await startRedis();
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    for (const p of proxies) await p.stop(1000);
+    await Promise.all([...nodes, replica].map((n) => n.stop()));
+  });
+
+  it("after a node's address changes to its replica's, a proxy that names the nodes finds every key; one that does not, misses some", async () => {
+    const named = (third: RedisNode): string[] => [`n1=${nodes[0].address}`, `n2=${nodes[1].address}`, `n3=${third.address}`];
+    const before = await proxy(named(nodes[2]));
+    await before.mset(...keys.flatMap((k) => [k, `v-${k}`]));
+    const onThird = await direct(nodes[2]).dbsize();
+    assert.ok(onThird > 50, `${onThird} keys on the third node`);
+    // The replica takes over the third node's data.
+    const rep = direct(replica);
+    await rep.replicaof('127.0.0.1', nodes[2].port);
+    while ((await rep.dbsize()) < onThird || !String(await rep.info('replication')).includes('master_link_status:up')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const afterFailover = await proxy(named(replica));
+    assert.deepEqual(await afterFailover.mget(...keys), keys.map((k) => `v-${k}`));
+    // Unnamed, the new address is a new ring member: keys move between nodes and some are not found.
+    const unnamed = await proxy([nodes[0].address, nodes[1].address, replica.address]);
+    const found = (await unnamed.mget(...keys)).filter((v) => v !== null).length;
+    assert.ok(found < keys.length, `an unnamed ring found all ${found} keys`);
+  });
+});
