@@ -1,5 +1,7 @@
 // The package's public surface: embed the proxy, load its configuration, or build on its actor runtime and ring.
-export { createProxy, type Proxy, type ProxyOptions } from './actors/system.js';
+export { createProxy, MembershipChangeError, type Proxy, type ProxyOptions, type RingInfo, type RingMember } from './actors/system.js';
+export { startInWorker, type WorkerProxy } from './embed/in-worker.js';
+export type { ProxyEventName, ProxyEvents } from './actors/events.js';
 export type { Config, ConfigInput } from './config/schema.js';
 export { ConfigError, loadConfig } from './config/load.js';
 export { ActorRuntime, type Actor, type ActorContext, type Address, type Behavior, type Runtime } from './actors/runtime.js';

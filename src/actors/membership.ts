@@ -6,6 +6,7 @@ import { Ring, type Member } from '../ring/ring.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
 import type { MembershipMessage, MembershipStatus, NodeStatus, Replied, RingChanged, RingSnapshot } from './messages.js';
 import { addToBatch, takeBatch } from './batch.js';
+import type { ProxyEvent } from './events.js';
 import { bulk } from '../protocol/encode.js';
 
 export interface MembershipOptions {
@@ -17,6 +18,8 @@ export interface MembershipOptions {
   /** Hears every new snapshot first (the system hands the latest to new connections). */
   readonly published: (snapshot: RingSnapshot) => void;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Hears each node going up or down, and each ring published. */
+  readonly notify?: (event: ProxyEvent) => void;
 }
 
 export function membershipBehavior(options: MembershipOptions): Behavior<MembershipMessage> {
@@ -37,6 +40,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     for (const m of ring.members) this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
     this.snapshot = { ring, nodes };
     options.published(this.snapshot);
+    options.notify?.({ event: 'ring-changed', data: { epoch: ring.epoch, members: ring.members.length } });
   }
 
   receive(msg: MembershipMessage): void {
@@ -49,6 +53,7 @@ class MembershipActor implements Actor<MembershipMessage> {
       .with({ type: 'NodeHealth' }, (m) => {
         this.health.set(m.node, { id: m.node, up: m.up, reason: m.reason });
         this.options.log?.(m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
+        this.options.notify?.(m.up ? { event: 'node-up', data: { node: m.node } } : { event: 'node-down', data: { node: m.node, reason: m.reason } });
       })
       .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
       .with({ type: 'Admin' }, (m) => {

@@ -1,6 +1,7 @@
 // Placement of actors in a worker thread. Every cross-thread message is one of the two shapes
 // below; tells are batched into one postMessage per turn in each direction.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from './threads.js';
 import type { ActorRuntime, Address, Link } from './runtime.js';
 import type { NodeOptions } from './node.js';
 import type { SdkSettings } from '../telemetry/sdk.js';
@@ -172,7 +173,7 @@ export class WorkerHost {
   }
 
   private start(): Worker {
-    const worker = workerThread();
+    const worker = startThread(import.meta.url, 'worker');
     worker.unref();
     worker.on('message', (m: FromWorker) => {
       if (m.op === 'tell') {
@@ -195,13 +196,4 @@ export class WorkerHost {
     });
     return worker;
   }
-}
-
-/** From source (tests run TypeScript through tsx) the worker must register tsx itself. */
-function workerThread(): Worker {
-  const here = new URL(import.meta.url);
-  if (!here.pathname.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
-  const entry = new URL('./worker.ts', here).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
 }

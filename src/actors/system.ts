@@ -10,6 +10,7 @@ import { ActorRuntime, type Address } from './runtime.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
 import type { MembershipStatus, RingSnapshot } from './messages.js';
+import { ProxyEventHub, type ProxyEventName, type ProxyEvents } from './events.js';
 import { nodeBehavior, type NodeOptions } from './node.js';
 import { WorkerHost } from './placement.js';
 import type { Member } from '../ring/ring.js';
@@ -19,13 +20,44 @@ import type { InstalledSdk } from '../telemetry/sdk.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
+/** One member of the ring as the embedding API shows it. */
+export interface RingMember {
+  /** Its id on the ring: its name, or its address. */
+  readonly id: string;
+  readonly address: string;
+  readonly weight: number;
+  /** Its share of the keys (of the hash space), 0 to 1. */
+  readonly share: number;
+  readonly up: boolean;
+}
+
+export interface RingInfo {
+  readonly epoch: number;
+  readonly members: readonly RingMember[];
+}
+
 export interface Proxy {
   /** The port the proxy listens on (useful with port 0). */
   readonly port: number;
   readonly config: Config;
   status(): Promise<MembershipStatus & { clients: number }>;
+  /** The ring: its epoch, and each member's address, weight, share of the keys and state. */
+  ring(): Promise<RingInfo>;
+  /** Membership changes while serving are not available yet: each rejects with a MembershipChangeError. */
+  addNode(address: string, weight?: number): Promise<void>;
+  removeNode(address: string): Promise<void>;
+  setWeight(address: string, weight: number): Promise<void>;
+  /** Calls `listener` on each such event; returns the function that stops it. */
+  on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): () => void;
   /** Stops accepting, lets in-flight requests finish (up to drainMs), then closes everything. */
   stop(drainMs?: number): Promise<void>;
+}
+
+export class MembershipChangeError extends Error {
+  constructor(operation: string) {
+    super(`${operation}: this jupiter cannot change its members while serving yet; restart it with the new node list`);
+    this.name = 'MembershipChangeError';
+  }
 }
 
 export interface ProxyOptions {
@@ -57,7 +89,12 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const host =
     config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed'), sdk?.settings) : null;
 
+  const events = new ProxyEventHub((err) => log.error({ err }, 'a proxy event listener failed'));
   const nodeOf = (member: Member) => config.nodes.find((n) => memberId(n) === member.id)!;
+  const addressOf = (member: Member): string => {
+    const { host: h, port } = nodeOf(member);
+    return `${h.includes(':') ? `[${h}]` : h}:${port}`;
+  };
   const nodeOptions = (member: Member, health: Address): NodeOptions => {
     const { host: h, port } = nodeOf(member);
     return { id: member.id, host: h, port, health, ...config.backend };
@@ -69,10 +106,8 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       spawnNode: (member, health) =>
         host ? host.spawn('node', nodeOptions(member, health)) : runtime.spawn(nodeBehavior(nodeOptions(member, health))),
       published: (s) => (snapshot = s),
-      addressOf: (member) => {
-        const { host: h, port } = nodeOf(member);
-        return `${h.includes(':') ? `[${h}]` : h}:${port}`;
-      },
+      addressOf,
+      notify: (e) => events.emit(e),
       log: (event, fields) => log.info(fields, event),
     }),
   );
@@ -159,6 +194,25 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       const s = await runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
       return { ...s, clients: connections.size };
     },
+    async ring() {
+      const { ring } = snapshot!;
+      const { nodes } = await runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
+      const shares = ring.keyShares();
+      return {
+        epoch: ring.epoch,
+        members: ring.members.map((m, i) => ({
+          id: m.id,
+          address: addressOf(m),
+          weight: m.weight,
+          share: shares[i],
+          up: nodes.find((n) => n.id === m.id)?.up ?? false,
+        })),
+      };
+    },
+    addNode: () => Promise.reject(new MembershipChangeError('addNode')),
+    removeNode: () => Promise.reject(new MembershipChangeError('removeNode')),
+    setWeight: () => Promise.reject(new MembershipChangeError('setWeight')),
+    on: (event, listener) => events.on(event, listener),
     stop(drainMs = 5000) {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,27 @@
+// The control surface of a proxy running in a worker thread (startInWorker): what the host calls
+// across the thread boundary, through comlink. Everything here is cloneable: listeners travel as
+// comlink proxies, and a subscription is undone by its number.
+import type { ConfigInput } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import type { MembershipStatus } from '../actors/messages.js';
+import type { RingInfo } from '../actors/system.js';
+import type { ProxyEventName, ProxyEvents } from '../actors/events.js';
+
+export interface ThreadStartOptions {
+  /** As createProxy's: install jupiter's own OpenTelemetry SDK in the worker thread. */
+  readonly installTracing?: boolean;
+}
+
+/** What the worker thread exposes. */
+export interface ThreadApi {
+  start(config: ConfigInput, options: ThreadStartOptions): Promise<{ port: number; config: Config }>;
+  status(): Promise<MembershipStatus & { clients: number }>;
+  ring(): Promise<RingInfo>;
+  addNode(address: string, weight?: number): Promise<void>;
+  removeNode(address: string): Promise<void>;
+  setWeight(address: string, weight: number): Promise<void>;
+  /** `listener` is called with the data of `event` (comlink's remote types cannot carry the pairing). */
+  on(event: ProxyEventName, listener: (data: ProxyEvents[ProxyEventName]) => void): Promise<number>;
+  off(subscription: number): Promise<void>;
+  stop(drainMs?: number): Promise<void>;
+}

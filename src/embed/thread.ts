@@ -1,0 +1,46 @@
+// Entry of the worker thread that startInWorker runs: the whole actor system (listener, actors,
+// node links) on this thread's event loop, driven by the host through comlink.
+import { parentPort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from './endpoint.js';
+import { createProxy, type Proxy } from '../actors/system.js';
+import type { ThreadApi } from './api.js';
+
+let proxy: Proxy | null = null;
+const subscriptions = new Map<number, () => void>();
+let nextSubscription = 1;
+
+function running(): Proxy {
+  if (proxy === null) throw new Error('the proxy in this worker has not started');
+  return proxy;
+}
+
+const api: ThreadApi = {
+  async start(config, options) {
+    if (proxy !== null) throw new Error('the proxy in this worker has already started');
+    proxy = await createProxy(config, options);
+    return { port: proxy.port, config: proxy.config };
+  },
+  status: () => running().status(),
+  ring: () => running().ring(),
+  addNode: (address, weight) => running().addNode(address, weight),
+  removeNode: (address) => running().removeNode(address),
+  setWeight: (address, weight) => running().setWeight(address, weight),
+  async on(event, listener) {
+    const id = nextSubscription++;
+    // The listener is the host's function behind a comlink proxy: calling it posts a message.
+    subscriptions.set(id, running().on(event, (data) => void listener(data)));
+    return id;
+  },
+  async off(subscription) {
+    subscriptions.get(subscription)?.();
+    subscriptions.delete(subscription);
+  },
+  async stop(drainMs) {
+    for (const off of subscriptions.values()) off();
+    subscriptions.clear();
+    await running().stop(drainMs);
+  },
+};
+
+Comlink.expose(api, nodeEndpoint(parentPort!));

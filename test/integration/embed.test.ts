@@ -1,0 +1,122 @@
+// Embedding: the handle createProxy returns (ring, events, the membership calls), and the whole
+// proxy in a worker thread with startInWorker, whose clients are served while the host's own
+// event loop is blocked.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { startRedisNodes, type RedisNode } from '../helpers/redis.js';
+import { createProxy, MembershipChangeError, type Proxy } from '../../src/actors/system.js';
+import { startInWorker, type WorkerProxy } from '../../src/embed/in-worker.js';
+import { within } from '../helpers/placement.js';
+
+/** Resolves with the first event the subscription sees that `accept` takes. */
+function nextEvent<T>(subscribe: (listener: (data: T) => void) => void, accept: (data: T) => boolean): Promise<T> {
+  return new Promise((resolve) => subscribe((data) => accept(data) && resolve(data)));
+}
+
+describe('embedding', () => {
+  let nodes: RedisNode[];
+  const clients: Redis[] = [];
+  const client = (port: number): Redis => {
+    const r = new Redis({ port, host: '127.0.0.1' });
+    clients.push(r);
+    return r;
+  };
+
+  before(async () => {
+    nodes = await startRedisNodes(3);
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  describe('createProxy', () => {
+    let proxy: Proxy;
+    before(async () => {
+      proxy = await createProxy({ port: 0, nodes: nodes.map((n) => n.address), log: { level: 'silent' } });
+    });
+    after(() => proxy.stop(1000));
+
+    it('ring() lists every member with its address, weight and share; membership calls reject with a clear error', async () => {
+      const ring = await proxy.ring();
+      assert.equal(ring.epoch, 1);
+      assert.deepEqual(
+        ring.members.map((m) => [m.id, m.address, m.weight]),
+        nodes.map((n) => [n.address, n.address, 1]).sort(),
+      );
+      assert.ok(Math.abs(ring.members.reduce((s, m) => s + m.share, 0) - 1) < 1e-9);
+      await assert.rejects(proxy.addNode('127.0.0.1:1'), MembershipChangeError);
+      await assert.rejects(proxy.removeNode(nodes[0].address), /removeNode: this jupiter cannot change its members while serving yet/);
+      await assert.rejects(proxy.setWeight(nodes[0].address, 2), MembershipChangeError);
+    });
+  });
+
+  describe('startInWorker', () => {
+    let proxy: WorkerProxy;
+    let extra: RedisNode;
+    before(async () => {
+      extra = (await startRedisNodes(1))[0];
+      proxy = await startInWorker({ port: 0, nodes: [...nodes.map((n) => n.address), extra.address], log: { level: 'silent' } });
+    });
+    after(async () => {
+      await proxy.stop(1000);
+      await extra.stop();
+    });
+
+    it('serves clients on its port, and answers status(), ring() and events across the thread', async () => {
+      const c = client(proxy.port);
+      assert.equal(await c.set('embed:k', 'v'), 'OK');
+      assert.equal(await c.get('embed:k'), 'v');
+      const ring = await proxy.ring();
+      assert.equal(ring.members.length, 4);
+      assert.equal((await proxy.status()).epoch, 1);
+      await assert.rejects(proxy.addNode('127.0.0.1:1'), /addNode: this jupiter cannot change its members while serving yet/);
+      // A node going down is heard by the host's listener.
+      const down = nextEvent<{ node: string; reason?: string }>((l) => void proxy.on('node-down', l), (e) => e.node === extra.address);
+      await new Promise((r) => setTimeout(r, 0));
+      for (;;) {
+        const status = await proxy.status();
+        if (status.nodes.find((n) => n.id === extra.address)?.up) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await extra.stop();
+      assert.equal((await within(down, 10_000, 'the node-down event')).node, extra.address);
+    });
+
+    it("keeps serving its clients while the host's own event loop is blocked", async () => {
+      // A client in another process PINGs every 10 ms and prints when each answer came.
+      const pinger = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const s = require('net').connect(${proxy.port}, '127.0.0.1');
+           const end = Date.now() + 6000;
+           s.on('data', (d) => { for (const _ of d.toString().split('+PONG').slice(1)) console.log(Date.now()); });
+           const tick = () => { if (Date.now() > end) { s.end(); return; } s.write('PING\\r\\n'); setTimeout(tick, 10); };
+           s.on('connect', tick);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      pinger.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const exited = new Promise((resolve) => pinger.once('exit', resolve));
+      try {
+        while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 10));
+        const from = Date.now();
+        while (Date.now() < from + 1500); // the host is busy: no timers, no I/O, no promises here
+        const to = Date.now();
+        await exited;
+        const answeredWhileBlocked = out
+          .trim()
+          .split('\n')
+          .map(Number)
+          .filter((t) => t > from + 200 && t < to - 200);
+        assert.ok(answeredWhileBlocked.length >= 10, `${answeredWhileBlocked.length} PINGs answered while the host was blocked`);
+      } finally {
+        pinger.kill();
+      }
+    });
+  });
+});
