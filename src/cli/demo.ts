@@ -2,6 +2,9 @@
 // and on Ctrl-C everything stopped again, the nodes by their PIDs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import { createProxy, type Proxy } from '../actors/system.js';
 import type { Config } from '../config/schema.js';
@@ -97,7 +100,9 @@ export async function startRedisNodes(redisServer: string, count: number): Promi
 async function startRedisNode(redisServer: string, attempts = 3): Promise<RedisChild> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawn(redisServer, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'], {
+    // A directory of its own, so a throwaway node never loads a dump.rdb lying where the demo runs.
+    const dir = mkdtempSync(path.join(tmpdir(), 'jupiter-demo-'));
+    const child = spawn(redisServer, ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a Ctrl-C in the terminal reaches only us and we stop it after the proxy.
       detached: true,
@@ -111,9 +116,10 @@ async function startRedisNode(redisServer: string, attempts = 3): Promise<RedisC
     child.stderr!.on('data', remember);
     try {
       await waitForPort(port, child, START_TIMEOUT_MS);
-      return { port, pid: child.pid!, process: child, stop: () => stopChild(child) };
+      return { port, pid: child.pid!, process: child, stop: () => stopChild(child).finally(() => rmSync(dir, { recursive: true, force: true })) };
     } catch (error) {
       await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
       if (attempt >= attempts) throw new Error(`${(error as Error).message}${lastLine ? `: ${lastLine.trim()}` : ''}`);
     }
   }

@@ -1,6 +1,9 @@
 // Real redis-server processes for tests, on free ports, stopped by their PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { freePort } from './ports.js';
 
 export interface RedisNode {
@@ -33,7 +36,9 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10000)
 /** `extra`: more redis-server arguments, such as `['--rename-command', 'MIGRATE', '']`. */
 export async function startRedis(port?: number, extra: readonly string[] = []): Promise<RedisNode> {
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
+  // A directory of its own: a node never loads another's dump.rdb (a replica's full sync writes one).
+  const dir = mkdtempSync(path.join(tmpdir(), 'jupiter-redis-'));
+  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {
     stdio: 'ignore',
   });
   await waitForPort(p, child);
@@ -41,7 +46,10 @@ export async function startRedis(port?: number, extra: readonly string[] = []): 
     port: p,
     address: `127.0.0.1:${p}`,
     process: child,
-    stop: () => stopProcess(child),
+    stop: async () => {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
     restart: () => startRedis(p, extra),
   };
   return node;
