@@ -1,0 +1,245 @@
+// BlobStore: large values written and read as chunks spread over the whole cluster, over ioredis
+// connected to jupiter (which spreads the chunk keys by the ring and splits each MGET per node).
+//
+// A write puts every chunk under a new version, then switches the manifest to it with one
+// SET ... GET, which also hands back the manifest it replaced, whose chunks that writer then
+// deletes. So a reader never sees a half-written blob, and of two writers racing, each deletes
+// exactly the version it replaced. A reader whose version is replaced under it gets a missing
+// chunk: readAll() starts again on the new version; a stream, already partly delivered, fails
+// with BlobIncompleteError. Bytes that do not match their checksum are never returned.
+import { Readable, Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { crc32c } from '@node-rs/crc32';
+import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './errors.js';
+import { BlobLayout, chunkCount, DEFAULT_CHUNK_SIZE, newVersion, type Manifest } from './layout.js';
+
+export interface BlobWriteOptions {
+  /** Bytes per chunk (default 64 KiB). */
+  readonly chunkSize?: number;
+  /** Expiry of the manifest and every chunk alike. */
+  readonly ttlSeconds?: number;
+  readonly contentType?: string;
+}
+
+export interface BlobStoreOptions {
+  /** Key prefix of manifests (`<prefix>:<name>`) and chunks (`<prefix>.chunk:...`); default `blob`. */
+  readonly prefix?: string;
+  /** Chunks in flight at once, per read or write (default 16). */
+  readonly parallel?: number;
+}
+
+/** readAll() starts again on the new version this many times when writers keep replacing the blob. */
+const READ_ATTEMPTS = 3;
+
+export class BlobStore {
+  private readonly layout: BlobLayout;
+  private readonly parallel: number;
+
+  constructor(
+    private readonly redis: Redis,
+    options: BlobStoreOptions = {},
+  ) {
+    this.layout = new BlobLayout(options.prefix);
+    this.parallel = options.parallel ?? 16;
+  }
+
+  /** Writes the whole blob; resolves with its manifest once readers see it. */
+  async writeAll(name: string, data: Buffer, options: BlobWriteOptions = {}): Promise<Manifest> {
+    const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel);
+    const size = writer.chunkSize;
+    for (let at = 0; at < data.length; at += size) await writer.add(data.subarray(at, at + size));
+    return writer.finish();
+  }
+
+  /** The whole blob, or null when there is none of that name. */
+  async readAll(name: string): Promise<Buffer | null> {
+    for (let attempt = 1; ; attempt++) {
+      const manifest = await this.stat(name);
+      if (manifest === null) return null;
+      try {
+        const chunks = await this.fetch(name, manifest, 0, manifest.chunks);
+        const data = Buffer.concat(chunks, manifest.size);
+        if (crc32c(data) !== manifest.checksum) throw new BlobChecksumError(name, -1);
+        return data;
+      } catch (error) {
+        if (!(error instanceof BlobIncompleteError) || attempt === READ_ATTEMPTS) throw error;
+        // Replaced while being read: start again on the version that won.
+        if ((await this.stat(name))?.version === manifest.version) throw error;
+      }
+    }
+  }
+
+  /** A Writable for the blob's bytes: chunks go out as they fill, the manifest once it ends. */
+  createWriteStream(name: string, options: BlobWriteOptions = {}): Writable {
+    const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    // Cuts what has come in into whole chunks; the last, short one waits for final().
+    const drain = async (all: boolean): Promise<void> => {
+      while (pendingBytes >= writer.chunkSize || (all && pendingBytes > 0)) {
+        const joined = Buffer.concat(pending, pendingBytes);
+        const take = Math.min(writer.chunkSize, joined.length);
+        await writer.add(joined.subarray(0, take));
+        const rest = joined.subarray(take);
+        pending = rest.length > 0 ? [rest] : [];
+        pendingBytes = rest.length;
+      }
+    };
+    return new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        drain(false).then(() => done(), done);
+      },
+      final(done) {
+        drain(true)
+          .then(() => writer.finish())
+          .then(() => done(), done);
+      },
+    });
+  }
+
+  /** A Readable of the blob's bytes, fetching a few chunks ahead of what is consumed. */
+  createReadStream(name: string): Readable {
+    let manifest: Manifest | null = null;
+    let next = 0;
+    let reading = false;
+    const store = this;
+    return new Readable({
+      read() {
+        if (reading) return;
+        reading = true;
+        (async () => {
+          manifest ??= await store.stat(name);
+          if (manifest === null) throw new BlobNotFoundError(name);
+          for (;;) {
+            if (next >= manifest.chunks) {
+              this.push(null);
+              return;
+            }
+            const to = Math.min(manifest.chunks, next + Math.min(store.parallel, 4));
+            const chunks = await store.fetch(name, manifest, next, to);
+            next = to;
+            let more = true;
+            for (const chunk of chunks) more = this.push(chunk);
+            // The consumer is full: read() is called again when it wants more.
+            if (!more) return;
+          }
+        })().then(
+          () => (reading = false),
+          (error: Error) => this.destroy(error),
+        );
+      },
+    });
+  }
+
+  /** The blob's manifest, or null. */
+  async stat(name: string): Promise<Manifest | null> {
+    const text = await this.redis.get(this.layout.manifestKey(name));
+    return text === null ? null : (JSON.parse(text) as Manifest);
+  }
+
+  /** Deletes the blob; false when there was none. */
+  async delete(name: string): Promise<boolean> {
+    const text = await this.redis.getdel(this.layout.manifestKey(name));
+    if (text === null) return false;
+    await deleteChunks(this.redis, this.layout, name, JSON.parse(text) as Manifest);
+    return true;
+  }
+
+  /** The names of the blobs whose names start with `prefix`, sorted. */
+  async list(prefix = ''): Promise<string[]> {
+    const names: string[] = [];
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await this.redis.scan(cursor, 'MATCH', this.layout.manifestPattern(prefix), 'COUNT', 1000);
+      cursor = nextCursor;
+      for (const key of keys) names.push(this.layout.nameOf(key));
+    } while (cursor !== '0');
+    return [...new Set(names)].sort();
+  }
+
+  /** Chunks [from, to) of the manifest's version, checked against their checksums. */
+  private async fetch(name: string, manifest: Manifest, from: number, to: number): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (let at = from; at < to; at += this.parallel) {
+      const end = Math.min(to, at + this.parallel);
+      const values = await this.redis.mgetBuffer(...this.layout.chunkKeys(name, manifest, at, end));
+      values.forEach((value, k) => {
+        const index = at + k;
+        if (value === null) throw new BlobIncompleteError(name, index, manifest.chunks);
+        if (crc32c(value) !== manifest.checksums[index]) throw new BlobChecksumError(name, index);
+        out.push(value);
+      });
+    }
+    return out;
+  }
+}
+
+/** One write of one blob: chunks in flight (bounded), their checksums, then the manifest switch. */
+class ChunkWriter {
+  readonly chunkSize: number;
+  private readonly version = newVersion();
+  private readonly checksums: number[] = [];
+  private checksum = 0;
+  private size = 0;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private failed: unknown = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly layout: BlobLayout,
+    private readonly name: string,
+    private readonly options: BlobWriteOptions,
+    private readonly parallel: number,
+  ) {
+    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, not ${this.chunkSize}`);
+  }
+
+  /** Sends the next chunk; resolves once fewer than `parallel` chunks are in flight. */
+  async add(chunk: Buffer): Promise<void> {
+    if (this.failed !== null) throw this.failed;
+    const index = this.checksums.length;
+    this.checksums.push(crc32c(chunk));
+    this.checksum = crc32c(chunk, this.checksum);
+    this.size += chunk.length;
+    const key = this.layout.chunkKey(this.name, this.version, index);
+    const ttl = this.options.ttlSeconds;
+    const sent = (ttl === undefined ? this.redis.set(key, chunk) : this.redis.set(key, chunk, 'EX', ttl)).catch((error: unknown) => {
+      this.failed ??= error;
+    });
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
+    if (this.inFlight.size >= this.parallel) await Promise.race(this.inFlight);
+    if (this.failed !== null) throw this.failed;
+  }
+
+  /** Waits for every chunk, switches the manifest to this version, deletes the version it replaced. */
+  async finish(): Promise<Manifest> {
+    await Promise.all(this.inFlight);
+    if (this.failed !== null) throw this.failed;
+    const manifest: Manifest = {
+      version: this.version,
+      size: this.size,
+      chunkSize: this.chunkSize,
+      chunks: chunkCount(this.size, this.chunkSize),
+      checksums: this.checksums,
+      checksum: this.checksum,
+      createdAt: Date.now(),
+      ...(this.options.contentType === undefined ? {} : { contentType: this.options.contentType }),
+    };
+    const key = this.layout.manifestKey(this.name);
+    const text = JSON.stringify(manifest);
+    const ttl = this.options.ttlSeconds;
+    const replaced = (ttl === undefined ? await this.redis.set(key, text, 'GET') : await this.redis.set(key, text, 'EX', ttl, 'GET')) as string | null;
+    if (replaced !== null) await deleteChunks(this.redis, this.layout, this.name, JSON.parse(replaced) as Manifest);
+    return manifest;
+  }
+}
+
+async function deleteChunks(redis: Redis, layout: BlobLayout, name: string, manifest: Manifest): Promise<void> {
+  const keys = layout.chunkKeys(name, manifest);
+  // In slices, so one DEL never carries thousands of keys.
+  for (let at = 0; at < keys.length; at += 1000) await redis.unlink(...keys.slice(at, at + 1000));
+}

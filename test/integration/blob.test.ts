@@ -1,0 +1,146 @@
+// BlobStore through a running jupiter over three real nodes: round trips of every size edge,
+// chunks spread over every node, explicit failures (a missing chunk, a flipped byte), rewrites
+// that never mix two versions, expiry, delete and list.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Redis } from 'ioredis';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { BlobStore } from '../../src/blob/store.js';
+import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from '../../src/blob/errors.js';
+
+const KiB = 1024;
+
+describe('BlobStore', () => {
+  let cluster: TestCluster;
+  let redis: Redis;
+  let store: BlobStore;
+  let directs: Redis[];
+
+  before(async () => {
+    cluster = await startCluster(3);
+    redis = cluster.client();
+    store = new BlobStore(redis);
+    directs = [0, 1, 2].map((i) => cluster.direct(i));
+  });
+  after(() => cluster.stop());
+
+  /** Keys matching `pattern` on each node, asked of the nodes themselves. */
+  const keysOnNodes = (pattern: string): Promise<string[][]> => Promise.all(directs.map((d) => d.keys(pattern)));
+
+  for (const [label, size] of [
+    ['0 B', 0],
+    ['1 B', 1],
+    ['64 KiB exactly', 64 * KiB],
+    ['64 KiB + 1', 64 * KiB + 1],
+    ['10 MB', 10 * 1000 * 1000],
+  ] as const) {
+    it(`round-trips ${label} through writeAll/readAll and through the streams`, async () => {
+      const data = randomBytes(size);
+      const manifest = await store.writeAll(`rt:${label}`, data);
+      assert.equal(manifest.size, size);
+      assert.equal(manifest.chunks, Math.ceil(size / (64 * KiB)));
+      assert.deepEqual(await store.readAll(`rt:${label}`), data);
+      // Streams: written in uneven pieces, read back whole.
+      const pieces = [];
+      for (let at = 0; at < size; at += 10_007) pieces.push(data.subarray(at, at + 10_007));
+      await pipeline(Readable.from(pieces), store.createWriteStream(`rts:${label}`));
+      const back: Buffer[] = [];
+      for await (const chunk of store.createReadStream(`rts:${label}`)) back.push(chunk as Buffer);
+      assert.deepEqual(Buffer.concat(back), data);
+    });
+  }
+
+  it("spreads a 10 MB blob's chunks over every node, and its manifest is one key", async () => {
+    await store.writeAll('spread', randomBytes(10 * 1000 * 1000));
+    const perNode = await keysOnNodes('blob.chunk:*:spread');
+    assert.equal(perNode.flat().length, 153);
+    for (const keys of perNode) assert.ok(keys.length > 20, `a node holds only ${keys.length} of 153 chunks`);
+    assert.equal((await keysOnNodes('blob:spread')).flat().length, 1);
+  });
+
+  it('a missing chunk fails the read with BlobIncompleteError, a flipped byte with BlobChecksumError; never wrong bytes', async () => {
+    const data = randomBytes(20 * 64 * KiB);
+    const manifest = await store.writeAll('broken', data);
+    const key17 = `blob.chunk:{${manifest.version}.17}:broken`;
+    const holder = (await Promise.all(directs.map((d) => d.exists(key17)))).findIndex((n) => n === 1);
+    const original = (await directs[holder].getBuffer(key17))!;
+    const flipped = Buffer.from(original);
+    flipped[100] ^= 0xff;
+    await directs[holder].set(key17, flipped);
+    await assert.rejects(store.readAll('broken'), (e: unknown) => e instanceof BlobChecksumError && e.message === "blob 'broken': checksum mismatch in chunk 17");
+    await directs[holder].del(key17);
+    await assert.rejects(store.readAll('broken'), (e: unknown) => e instanceof BlobIncompleteError && e.message === "incomplete blob 'broken': chunk 17 of 20 missing");
+    const stream = store.createReadStream('broken');
+    await assert.rejects(
+      (async () => {
+        for await (const _ of stream);
+      })(),
+      BlobIncompleteError,
+    );
+    await directs[holder].set(key17, original);
+    assert.deepEqual(await store.readAll('broken'), data);
+  });
+
+  it('an absent blob reads as null, streams with BlobNotFoundError, stats as null', async () => {
+    assert.equal(await store.readAll('absent'), null);
+    assert.equal(await store.stat('absent'), null);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of store.createReadStream('absent'));
+      })(),
+      BlobNotFoundError,
+    );
+  });
+
+  it("a rewrite deletes the previous version's chunks; 100 concurrent rewrite and read rounds never return a mix of two versions", async () => {
+    const first = await store.writeAll('versions', Buffer.alloc(5 * 64 * KiB, 1));
+    await store.writeAll('versions', Buffer.alloc(3 * 64 * KiB, 2));
+    assert.deepEqual((await keysOnNodes(`blob.chunk:{${first.version}.*`)).flat(), []);
+    const reads: Promise<Buffer | null>[] = [];
+    const writes: Promise<unknown>[] = [];
+    for (let round = 0; round < 100; round++) {
+      // Each version is one byte value repeated, its length tied to the value.
+      const byte = 3 + (round % 200);
+      writes.push(store.writeAll('versions', Buffer.alloc((1 + (byte % 7)) * 64 * KiB + byte, byte), { chunkSize: 64 * KiB }));
+      reads.push(store.readAll('versions').catch((e: unknown) => (e instanceof BlobIncompleteError ? null : Promise.reject(e))));
+    }
+    await Promise.all(writes);
+    let whole = 0;
+    for (const data of await Promise.all(reads)) {
+      if (data === null) continue;
+      whole++;
+      const byte = data[0];
+      assert.ok(data.every((b) => b === byte), 'a read mixed two versions');
+      if (byte >= 3) assert.equal(data.length, (1 + (byte % 7)) * 64 * KiB + byte);
+    }
+    assert.ok(whole > 50, `${whole} of 100 reads completed`);
+    // Only the last version's chunks are left.
+    const last = (await store.stat('versions'))!;
+    assert.equal((await keysOnNodes('blob.chunk:*:versions')).flat().length, last.chunks);
+  });
+
+  it('ttlSeconds applies to the manifest and every chunk alike', async () => {
+    const manifest = await store.writeAll('ttl', randomBytes(4 * 64 * KiB), { ttlSeconds: 100 });
+    const keys = ['blob:ttl', ...Array.from({ length: manifest.chunks }, (_, i) => `blob.chunk:{${manifest.version}.${i}}:ttl`)];
+    for (const key of keys) {
+      const ttl = await redis.ttl(key);
+      assert.ok(ttl > 0 && ttl <= 100, `${key}: ${ttl}`);
+    }
+  });
+
+  it('delete removes the manifest and the chunks; list names the blobs under a prefix', async () => {
+    await store.writeAll('dir/a', Buffer.from('a'));
+    await store.writeAll('dir/b', Buffer.alloc(3 * 64 * KiB, 7));
+    await store.writeAll('other', Buffer.from('x'));
+    assert.deepEqual(await store.list('dir/'), ['dir/a', 'dir/b']);
+    const b = (await store.stat('dir/b'))!;
+    assert.equal(await store.delete('dir/b'), true);
+    assert.equal(await store.delete('dir/b'), false);
+    assert.deepEqual((await keysOnNodes(`blob.chunk:{${b.version}.*`)).flat(), []);
+    assert.deepEqual(await store.list('dir/'), ['dir/a']);
+    assert.ok((await store.list()).includes('other'));
+  });
+});
