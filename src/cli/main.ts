@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { commaList, configSchema, LOG_LEVELS, NODE_ACTOR_PLACEMENTS, numberOrText } from '../config/schema.js';
 import { demo } from './demo.js';
 import { serve } from './serve.js';
+import * as blob from './blob.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 // Shown in the help; they come from the schema, the one source of every option's default.
@@ -57,5 +58,33 @@ program
   .option('-p, --port <port>', 'port for the proxy', portNumber, 6380)
   .addOption(new Option('--log-level <level>', 'proxy log level').choices(LOG_LEVELS).default('warn'))
   .action(demo);
+
+const blobs = program
+  .command('blob')
+  .description('store and fetch blobs (64 KiB chunks over every node) through a running jupiter')
+  .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380');
+blobs
+  .command('put <name> <file>')
+  .description("write FILE ('-' for stdin) as blob NAME, replacing any blob of that name")
+  .option('--ttl <seconds>', 'expire the blob after this many seconds')
+  .option('--content-type <type>', 'a content type kept in the manifest')
+  .action((name: string, file: string, options: { ttl?: string; contentType?: string }) => blob.put(blobs.opts(), name, file, options));
+blobs
+  .command('get <name>')
+  .description('write blob NAME to stdout, or to a file')
+  .option('-o, --output <file>', 'the file to write')
+  .action((name: string, options: { output?: string }) => blob.get(blobs.opts(), name, options));
+blobs
+  .command('stat <name>')
+  .description("print blob NAME's manifest as field:value lines")
+  .action((name: string) => blob.stat(blobs.opts(), name));
+blobs
+  .command('rm <name>')
+  .description('delete blob NAME')
+  .action((name: string) => blob.rm(blobs.opts(), name));
+blobs
+  .command('ls [prefix]')
+  .description('list the blobs whose names start with PREFIX')
+  .action((prefix?: string) => blob.ls(blobs.opts(), prefix));
 
 await program.parseAsync();

@@ -1,0 +1,121 @@
+// `jupiter blob put|get|stat|rm|ls`: the blob store from the shell, through a running jupiter.
+// Transfers of more than a few MB show a progress bar (bytes, rate, time left) when stderr is a
+// terminal.
+import fs from 'node:fs';
+import { Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Redis } from 'ioredis';
+import cliProgress from 'cli-progress';
+import { BlobStore } from '../blob/store.js';
+import { BlobError, BlobNotFoundError } from '../blob/errors.js';
+import type { Manifest } from '../blob/layout.js';
+
+export interface BlobFlags {
+  readonly proxy: string;
+}
+
+/** Transfers below this size show no bar. */
+const BAR_FROM_BYTES = 4 * 1024 * 1024;
+
+const say = (line: string): void => void process.stderr.write(`jupiter: ${line}\n`);
+
+/** Runs one blob command against the proxy, then closes the connection; a failure exits 1 with one line. */
+async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<void>): Promise<void> {
+  const [host, port] = splitAddress(flags.proxy);
+  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await work(new BlobStore(redis));
+  } catch (error) {
+    say(error instanceof BlobError ? error.message : `${flags.proxy}: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at).replace(/^\[|\]$/g, '') || '127.0.0.1', Number(address.slice(at + 1))];
+}
+
+/** Counts bytes through it onto a progress bar, when there is a terminal to draw on and enough to show. */
+function meter(total: number | undefined): Transform {
+  const bar =
+    process.stderr.isTTY && total !== undefined && total >= BAR_FROM_BYTES
+      ? new cliProgress.SingleBar(
+          { format: '{bar} {percentage}% | {value}/{total} bytes | {rate} MB/s | {eta}s left', stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+  const started = Date.now();
+  let done = 0;
+  bar?.start(total!, 0, { rate: '0.0' });
+  return new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      done += chunk.length;
+      const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+      bar?.update(done, { rate: (done / seconds / 1e6).toFixed(1) });
+      next(null, chunk);
+    },
+    flush(next) {
+      bar?.stop();
+      next();
+    },
+  });
+}
+
+export function put(flags: BlobFlags, name: string, file: string, options: { ttl?: string; contentType?: string }): Promise<void> {
+  return withStore(flags, async (store) => {
+    const source: Readable = file === '-' ? process.stdin : fs.createReadStream(file);
+    const size = file === '-' ? undefined : fs.statSync(file).size;
+    const ttlSeconds = options.ttl === undefined ? undefined : Number(options.ttl);
+    if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) throw new Error(`--ttl must be a whole number of seconds, not ${options.ttl}`);
+    await pipeline(source, meter(size), store.createWriteStream(name, { ttlSeconds, contentType: options.contentType }));
+  });
+}
+
+export function get(flags: BlobFlags, name: string, options: { output?: string }): Promise<void> {
+  return withStore(flags, async (store) => {
+    const manifest = await store.stat(name);
+    if (manifest === null) throw new BlobNotFoundError(name);
+    const target: Writable = options.output === undefined || options.output === '-' ? process.stdout : fs.createWriteStream(options.output);
+    await pipeline(store.createReadStream(name), meter(manifest.size), target);
+  });
+}
+
+/** INFO-style lines, as BLOB.STAT will answer. */
+export function statLines(manifest: Manifest): string {
+  const lines = [
+    `size:${manifest.size}`,
+    `chunks:${manifest.chunks}`,
+    `chunk_size:${manifest.chunkSize}`,
+    `version:${manifest.version}`,
+    `checksum:crc32c:${manifest.checksum.toString(16).padStart(8, '0')}`,
+    `created_at:${new Date(manifest.createdAt).toISOString()}`,
+  ];
+  if (manifest.contentType !== undefined) lines.push(`content_type:${manifest.contentType}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function stat(flags: BlobFlags, name: string): Promise<void> {
+  return withStore(flags, async (store) => {
+    const manifest = await store.stat(name);
+    if (manifest === null) throw new BlobNotFoundError(name);
+    process.stdout.write(statLines(manifest));
+  });
+}
+
+export function rm(flags: BlobFlags, name: string): Promise<void> {
+  return withStore(flags, async (store) => {
+    if (!(await store.delete(name))) throw new BlobNotFoundError(name);
+  });
+}
+
+export function ls(flags: BlobFlags, prefix = ''): Promise<void> {
+  return withStore(flags, async (store) => {
+    const names = await store.list(prefix);
+    if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`);
+  });
+}
