@@ -51,7 +51,27 @@ export type NodeMessage =
   /** Time to judge timeouts. */
   | { readonly type: 'Tick' }
   /** A link's reconnect back-off is over. */
-  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' };
+  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' }
+  /** Answered with the node's NodeStats (for metrics). */
+  | { readonly type: 'GetStats'; readonly replyTo: Address };
+
+/** A NodeActor's counts since it started, and its queues now. */
+export interface NodeStats {
+  readonly node: string;
+  /** Requests taken on the shared link, and on the side link. */
+  readonly requests: number;
+  readonly slowRequests: number;
+  /** Requests answered with a timeout error. */
+  readonly timeouts: number;
+  /** Requests refused at once: the node was down, or its send buffer full. */
+  readonly refusedUnavailable: number;
+  readonly refusedBusy: number;
+  /** Requests answered with an error because their link was lost or sent a bad reply. */
+  readonly failed: number;
+  /** Requests in flight now, and request bytes not yet sent. */
+  readonly inflight: number;
+  readonly queuedBytes: number;
+}
 
 // MembershipActor: one per proxy.
 

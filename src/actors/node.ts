@@ -12,7 +12,7 @@ import { EMPTY } from '../protocol/bytes.js';
 import { internalError, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { BackendLink, nextGeneration } from './link.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { NodeHealth, NodeMessage, Replied } from './messages.js';
+import type { NodeHealth, NodeMessage, NodeStats, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
@@ -79,6 +79,13 @@ class NodeActor implements Actor<NodeMessage> {
   private answeredCount = 0;
   private checkDue = false;
   private probe: Probe | null = null;
+  // Counts for metrics: a few additions per batch, nothing per request.
+  private requests = 0;
+  private slowRequests = 0;
+  private timeouts = 0;
+  private refusedUnavailable = 0;
+  private refusedBusy = 0;
+  private failed = 0;
   private readonly ticker: NodeJS.Timeout;
   private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer };
 
@@ -128,6 +135,8 @@ class NodeActor implements Actor<NodeMessage> {
         return;
       case 'Reconnect':
         return this.connect(msg.link === 'main' ? this.main : this.side);
+      case 'GetStats':
+        return this.ctx.tell(msg.replyTo, this.stats());
       default:
         return unhandled(msg);
     }
@@ -174,6 +183,21 @@ class NodeActor implements Actor<NodeMessage> {
     }
   }
 
+  private stats(): NodeStats {
+    const { main, side } = this;
+    return {
+      node: this.options.id,
+      requests: this.requests,
+      slowRequests: this.slowRequests,
+      timeouts: this.timeouts,
+      refusedUnavailable: this.refusedUnavailable,
+      refusedBusy: this.refusedBusy,
+      failed: this.failed,
+      inflight: main.unanswered + side.unanswered,
+      queuedBytes: main.queuedBytes + side.queuedBytes,
+    };
+  }
+
   private linkOf(generation: number): Link | null {
     return generation === this.main.generation ? this.main : generation === this.side.generation ? this.side : null;
   }
@@ -187,6 +211,8 @@ class NodeActor implements Actor<NodeMessage> {
       return;
     }
     const { count, slots, parts, bytes, traces } = batch;
+    if (link === this.main) this.requests += count;
+    else this.slowRequests += count;
     const at = Date.now();
     const peer = this.peerOf(replyTo, at);
     peer.inflight += count;
@@ -200,6 +226,8 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private refuse(link: Link, replyTo: Address, batch: RequestBatch, error: Buffer): void {
+    if (error === this.errors.busy) this.refusedBusy += batch.count;
+    else this.refusedUnavailable += batch.count;
     const { traces } = batch;
     if (traces !== undefined) {
       const failure = this.failureOf(error);
@@ -311,6 +339,7 @@ class NodeActor implements Actor<NodeMessage> {
   private failAll(link: Link, error: Buffer): void {
     const failure = this.failureOf(error);
     const { pending } = link;
+    this.failed += pending.length - link.expired;
     for (let k = link.expired; k < pending.length; k++) {
       const hop = this.answer(link, k, error);
       if (hop !== undefined) link.tracing.failed(hop, failure, error);
@@ -347,6 +376,7 @@ class NodeActor implements Actor<NodeMessage> {
       const hop = this.answer(link, link.expired, error);
       if (hop !== undefined) link.tracing.failed(hop, 'timeout', error);
       link.expired++;
+      this.timeouts++;
     }
     this.sendAnswers();
   }

@@ -9,7 +9,9 @@ import { Router } from '../routing/router.js';
 import { ActorRuntime, type Address } from './runtime.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
-import type { MembershipStatus, RingSnapshot } from './messages.js';
+import type { MembershipStatus, NodeStats, RingSnapshot } from './messages.js';
+import { createRegistry, type MetricsSource } from '../metrics/registry.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { ProxyEventHub, type ProxyEventName, type ProxyEvents } from './events.js';
 import { nodeBehavior, type NodeOptions } from './node.js';
 import { WorkerHost } from './placement.js';
@@ -39,6 +41,8 @@ export interface RingInfo {
 export interface Proxy {
   /** The port the proxy listens on (useful with port 0). */
   readonly port: number;
+  /** The port of GET /metrics and /health, when metrics.port is set. */
+  readonly metricsPort?: number;
   readonly config: Config;
   status(): Promise<MembershipStatus & { clients: number }>;
   /** The ring: its epoch, and each member's address, weight, share of the keys and state. */
@@ -166,8 +170,22 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     runtime.tell(membership, { type: 'Subscribe', subscriber: address });
   });
 
+  const askStatus = (): Promise<MembershipStatus> => runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
+  const source: MetricsSource = {
+    clients: () => connections.size,
+    membership: askStatus,
+    async nodes() {
+      const asked = (snapshot?.nodes ?? []).map((node) => runtime.ask<NodeStats>(node, (replyTo) => ({ type: 'GetStats', replyTo }), 2000));
+      // A node that does not answer in time (crashed, restarting) is left out of this scrape.
+      return (await Promise.allSettled(asked)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    },
+  };
+  let metrics: MetricsServer | null = null;
   try {
     await host?.tracingInstalled();
+    if (config.metrics.port !== undefined) {
+      metrics = await startMetricsServer(createRegistry(source), source, config.metrics.port, config.metrics.bind);
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.bind, () => {
@@ -177,6 +195,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     });
   } catch (error) {
     // Nothing may be left running when the proxy could not start.
+    await metrics?.close();
     for (const node of snapshot?.nodes ?? []) runtime.stop(node);
     runtime.stop(membership);
     await host?.close();
@@ -184,19 +203,19 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     throw error;
   }
   listeningPort = (server.address() as net.AddressInfo).port;
-  log.info({ port: listeningPort, bind: config.bind, nodes: config.nodes.length, nodeActors: config.nodeActors }, 'jupiter listening');
+  log.info({ port: listeningPort, bind: config.bind, nodes: config.nodes.length, nodeActors: config.nodeActors, metricsPort: metrics?.port }, 'jupiter listening');
 
   let stopping: Promise<void> | null = null;
   return {
     port: listeningPort,
+    ...(metrics === null ? {} : { metricsPort: metrics.port }),
     config,
     async status() {
-      const s = await runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
-      return { ...s, clients: connections.size };
+      return { ...(await askStatus()), clients: connections.size };
     },
     async ring() {
       const { ring } = snapshot!;
-      const { nodes } = await runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
+      const { nodes } = await askStatus();
       const shares = ring.keyShares();
       return {
         epoch: ring.epoch,
@@ -221,6 +240,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         for (const address of connections.values()) runtime.stop(address);
         await closed;
+        await metrics?.close();
         for (const node of snapshot?.nodes ?? []) runtime.stop(node);
         runtime.stop(membership);
         await host?.close();

@@ -16,6 +16,7 @@ export interface ServeFlags {
   readonly nodeActors?: string;
   readonly logLevel?: string;
   readonly workers?: number | string;
+  readonly metricsPort?: number | string;
 }
 
 // How long in-flight requests may take to finish after a shutdown signal.
@@ -56,6 +57,7 @@ function configFrom(flags: ServeFlags): Config {
     nodes: flags.nodes,
     nodeActors: flags.nodeActors,
     workers: flags.workers,
+    metrics: flags.metricsPort === undefined ? undefined : { port: flags.metricsPort },
     log: flags.logLevel === undefined ? undefined : { level: flags.logLevel },
   };
   try {

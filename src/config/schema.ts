@@ -114,6 +114,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** GET /metrics (Prometheus) and GET /health over HTTP (README "Metrics and health"). */
+    metrics: z
+      .object({
+        /** Unset: no endpoint; 0: any free port. */
+        port: z.number().int().min(0).max(65535).optional(),
+        bind: z.string().default('127.0.0.1'),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
     /** OpenTelemetry spans per command (README "See a request in Jaeger"). */
     tracing: z
@@ -158,6 +167,8 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_NODE_ACTORS: { option: 'nodeActors', parse: (v) => v },
   JUPITER_WORKERS: { option: 'workers', parse: numberOrText },
   JUPITER_LOG_LEVEL: { option: 'log.level', parse: (v) => v },
+  JUPITER_METRICS_PORT: { option: 'metrics.port', parse: numberOrText },
+  JUPITER_METRICS_BIND: { option: 'metrics.bind', parse: (v) => v },
   JUPITER_ADMIN_ENABLED: { option: 'admin.enabled', parse: booleanOrText },
   JUPITER_ADMIN_PASSWORD: { option: 'admin.password', parse: (v) => v },
   JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },

@@ -1,0 +1,89 @@
+// The proxy's Prometheus metrics. Nothing is counted on the hot path for them: each scrape asks
+// the actors for the counts they keep anyway (a few additions per batch) and reads them then.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MembershipStatus, NodeStats } from '../actors/messages.js';
+
+/** Where a scrape reads its numbers from. */
+export interface MetricsSource {
+  clients(): number;
+  membership(): Promise<MembershipStatus>;
+  nodes(): Promise<readonly NodeStats[]>;
+}
+
+/** Counters whose value is read, not incremented: set to the actor's count at each scrape. */
+function readCounter(registry: Registry, name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => Promise<void>): void {
+  const metric: Counter<string> = new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      metric.reset();
+      await read((labels, value) => metric.inc(labels, value));
+    },
+  });
+}
+
+export function createRegistry(source: MetricsSource): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'jupiter_' });
+  new Gauge({
+    name: 'jupiter_clients',
+    help: 'Client connections open now.',
+    registers: [registry],
+    collect() {
+      this.set(source.clients());
+    },
+  });
+  new Gauge({
+    name: 'jupiter_ring_epoch',
+    help: 'Epoch of the ring in use.',
+    registers: [registry],
+    async collect() {
+      this.set((await source.membership()).epoch);
+    },
+  });
+  new Gauge({
+    name: 'jupiter_node_up',
+    help: "1 while the node's shared connection is open, else 0.",
+    labelNames: ['node'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const n of (await source.membership()).nodes) this.set({ node: n.id }, n.up ? 1 : 0);
+    },
+  });
+  const perNode = (read: (s: NodeStats) => number) => async (set: (labels: Record<string, string>, value: number) => void) => {
+    for (const s of await source.nodes()) set({ node: s.node }, read(s));
+  };
+  readCounter(registry, 'jupiter_node_requests_total', 'Requests sent to the node, by link.', ['node', 'link'], async (set) => {
+    for (const s of await source.nodes()) {
+      set({ node: s.node, link: 'shared' }, s.requests);
+      set({ node: s.node, link: 'side' }, s.slowRequests);
+    }
+  });
+  readCounter(registry, 'jupiter_node_timeouts_total', 'Requests answered with a timeout error.', ['node'], perNode((s) => s.timeouts));
+  readCounter(registry, 'jupiter_node_refused_total', 'Requests refused at once, by reason.', ['node', 'reason'], async (set) => {
+    for (const s of await source.nodes()) {
+      set({ node: s.node, reason: 'unavailable' }, s.refusedUnavailable);
+      set({ node: s.node, reason: 'busy' }, s.refusedBusy);
+    }
+  });
+  readCounter(registry, 'jupiter_node_failed_total', 'Requests answered with an error because their connection was lost or sent a bad reply.', ['node'], perNode((s) => s.failed));
+  for (const [name, help, read] of [
+    ['jupiter_node_inflight', 'Requests in flight to the node now.', (s: NodeStats) => s.inflight],
+    ['jupiter_node_queued_bytes', 'Request bytes waiting to be sent to the node now.', (s: NodeStats) => s.queuedBytes],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['node'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const s of await source.nodes()) this.set({ node: s.node }, read(s));
+      },
+    });
+  }
+  return registry;
+}

@@ -1,0 +1,69 @@
+// GET /metrics and GET /health of a running proxy over real nodes.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+
+/** The value of one sample line (`name{labels} value`) in Prometheus text, or undefined. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('metrics and health', () => {
+  let cluster: TestCluster;
+  let base: string;
+
+  before(async () => {
+    cluster = await startCluster(3, { metrics: { port: 0 }, backend: { requestTimeoutMs: 2000, connectTimeoutMs: 300, reconnectMaxDelayMs: 200 } });
+    base = `http://127.0.0.1:${cluster.proxy.metricsPort}`;
+  });
+  after(() => cluster.stop());
+
+  it("counts each node's requests and shows every node up; /health says ok", async () => {
+    const client = cluster.client();
+    for (let i = 0; i < 300; i++) await client.set(`m:${i}`, 'v');
+    const text = await (await fetch(`${base}/metrics`)).text();
+    let requests = 0;
+    for (const node of cluster.nodes) {
+      assert.equal(sample(text, `jupiter_node_up{node="${node.address}"}`), 1, node.address);
+      requests += sample(text, `jupiter_node_requests_total{node="${node.address}",link="shared"}`) ?? NaN;
+    }
+    // ioredis's own INFO at connect goes to every node: at least the 300 SETs, a few more.
+    assert.ok(requests >= 300 && requests < 320, `${requests} requests counted`);
+    assert.equal(sample(text, 'jupiter_clients'), 1);
+    assert.equal(sample(text, 'jupiter_ring_epoch'), 1);
+    assert.ok((sample(text, 'jupiter_process_resident_memory_bytes') ?? 0) > 0, 'process metrics');
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok', epoch: 1, nodes: 3, down: [] });
+  });
+
+  it('a stopped node shows as down, its refused requests are counted, and /health says degraded', async () => {
+    const down = cluster.nodes[2];
+    // Connected and ready before the node stops (ioredis's ready check asks every node).
+    const client = cluster.client();
+    await client.ping();
+    await down.stop();
+    for (;;) {
+      const { nodes } = await cluster.proxy.status();
+      if (!nodes.find((n) => n.id === down.address)!.up) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    let failedHere = 0;
+    for (let i = 0; i < 300; i++) {
+      await client.get(`m:${i}`).catch((e: Error) => {
+        assert.match(e.message, /^ERR node 127\.0\.0\.1:\d+ unavailable$/);
+        failedHere++;
+      });
+    }
+    assert.ok(failedHere > 0);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.equal(sample(text, `jupiter_node_up{node="${down.address}"}`), 0);
+    // Refused while the node was known to be down, or failed with a reconnect that did not succeed.
+    const refused = sample(text, `jupiter_node_refused_total{node="${down.address}",reason="unavailable"}`) ?? 0;
+    const failed = sample(text, `jupiter_node_failed_total{node="${down.address}"}`) ?? 0;
+    assert.ok(refused > 0, 'none refused');
+    assert.equal(refused + failed, failedHere);
+    assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: 'degraded', epoch: 1, nodes: 3, down: [down.address] });
+  });
+});
