@@ -82,8 +82,13 @@ export class BackendLink<Peer> {
     socket.setKeepAlive(true, 300_000);
     socket.on('connect', () => ctx.tell(ctx.self, { type: 'Connected', generation } satisfies LinkMessage));
     socket.on('data', (chunk: Buffer) => ctx.tell(ctx.self, { type: 'Received', generation, chunk } satisfies LinkMessage));
-    socket.on('error', () => {});
-    socket.on('close', () => ctx.tell(ctx.self, { type: 'Disconnected', generation, reason: 'connection closed' } satisfies LinkMessage));
+    // The error, if any, says why the link closed: a typo in an address shows as ENOTFOUND or ECONNREFUSED.
+    let failure = '';
+    socket.on('error', (error: NodeJS.ErrnoException) => (failure ||= error.code ?? error.message));
+    socket.on('close', () => {
+      const reason = failure === '' ? 'connection closed' : `connection failed: ${failure}`;
+      ctx.tell(ctx.self, { type: 'Disconnected', generation, reason } satisfies LinkMessage);
+    });
     this.socket = socket;
   }
 

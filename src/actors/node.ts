@@ -79,6 +79,8 @@ class NodeActor implements Actor<NodeMessage> {
   private answeredCount = 0;
   private checkDue = false;
   private probe: Probe | null = null;
+  /** Down was reported and no up since: a node that never comes up is reported once, not per retry. */
+  private reportedDown = false;
   // Counts for metrics: a few additions per batch, nothing per request.
   private requests = 0;
   private slowRequests = 0;
@@ -316,7 +318,7 @@ class NodeActor implements Actor<NodeMessage> {
 
   private connected(link: Link): void {
     link.up(Date.now());
-    if (link === this.main && this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, true));
+    if (link === this.main) this.report(true);
     link.write();
   }
 
@@ -327,9 +329,8 @@ class NodeActor implements Actor<NodeMessage> {
     link.close('down');
     this.failAll(link, error);
     link.failures++;
-    if (link === this.main && wasUp && this.options.health !== undefined) {
-      this.ctx.tell(this.options.health, health(this.options.id, false, reason));
-    }
+    // Down once it was up, or the first time it fails to come up at all (a wrong address).
+    if (link === this.main && (wasUp || !this.reportedDown)) this.report(false, reason);
     const delay = Math.min(this.options.reconnectMaxDelayMs, 50 * 2 ** Math.min(link.failures - 1, 10));
     link.reconnectTimer = setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Reconnect', link: link.name }), delay);
     link.reconnectTimer.unref();
@@ -349,6 +350,11 @@ class NodeActor implements Actor<NodeMessage> {
     this.sendAnswers();
     link.clearOutbox();
     link.tracing.discardUnwritten();
+  }
+
+  private report(up: boolean, reason?: string): void {
+    this.reportedDown = !up;
+    if (this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, up, reason));
   }
 
   private failureOf(error: Buffer): FailureType {

@@ -112,7 +112,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       published: (s) => (snapshot = s),
       addressOf,
       notify: (e) => events.emit(e),
-      log: (event, fields) => log.info(fields, event),
+      log: (event, fields) => (event === 'node down' ? log.warn(fields, event) : log.info(fields, event)),
     }),
   );
 

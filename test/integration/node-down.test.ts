@@ -10,6 +10,8 @@ import { startBlackhole, type Blackhole } from '../helpers/blackhole.js';
 import { RawClient } from '../helpers/raw.js';
 import { ownersOf, rejectionOf, sleep, within } from '../helpers/placement.js';
 import { createProxy, type Proxy } from '../../src/actors/system.js';
+import { pino } from 'pino';
+import { freePort } from '../helpers/ports.js';
 
 const backend = { requestTimeoutMs: 500, connectTimeoutMs: 300, reconnectMaxDelayMs: 200 };
 /**
@@ -313,5 +315,39 @@ describe('node links while the proxy\'s event loop is stalled', () => {
     raw = await RawClient.connect(second.port);
     await raw.write('*2\r\n$3\r\nGET\r\n$5\r\nstall\r\n');
     assert.equal(await raw.readLike('$1\r\nx\r\n'), '$1\r\nx\r\n');
+  });
+});
+
+describe('a node address where nothing listens (a typo, a wrong port)', () => {
+  let live: RedisNode;
+  let proxy: Proxy;
+  const lines: { msg: string; node?: string; reason?: string; level: number }[] = [];
+  let closedPort: number;
+
+  before(async () => {
+    live = await startRedis();
+    closedPort = await freePort();
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    proxy = await createProxy(
+      { port: 0, nodes: [live.address, `127.0.0.1:${closedPort}`], nodeActors: nodeActorsPlacement, backend },
+      { logger },
+    );
+  });
+  after(async () => {
+    await proxy.stop(1000);
+    await live.stop();
+  });
+
+  it('is logged as down with the reason, once, though it was never up', async () => {
+    const address = `127.0.0.1:${closedPort}`;
+    const downLines = () => lines.filter((l) => l.msg === 'node down' && l.node === address);
+    while (downLines().length === 0) await sleep(20);
+    assert.equal(downLines()[0].reason, 'connection failed: ECONNREFUSED');
+    assert.equal(downLines()[0].level, 40, 'logged as a warning');
+    // The proxy keeps retrying (back-off up to reconnectMaxDelayMs); wait for a few more attempts' worth.
+    const status = async () => (await proxy.status()).nodes.find((n) => n.id === address)!;
+    assert.equal((await status()).up, false);
+    await sleep(backend.reconnectMaxDelayMs * 3);
+    assert.equal(downLines().length, 1, 'reported once, not once per retry');
   });
 });
