@@ -9,6 +9,7 @@ import cliProgress from 'cli-progress';
 import { BlobStore } from '../blob/store.js';
 import { BlobError, BlobNotFoundError } from '../blob/errors.js';
 import type { Manifest } from '../blob/layout.js';
+import { nodeSchema } from '../config/schema.js';
 
 export interface BlobFlags {
   readonly proxy: string;
@@ -21,7 +22,13 @@ const say = (line: string): void => void process.stderr.write(`jupiter: ${line}\
 
 /** Runs one blob command against the proxy, then closes the connection; a failure exits 1 with one line. */
 async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<void>): Promise<void> {
-  const [host, port] = splitAddress(flags.proxy);
+  const address = nodeSchema.safeParse(flags.proxy);
+  if (!address.success) {
+    say(`--proxy ${flags.proxy}: expected host:port`);
+    process.exitCode = 2;
+    return;
+  }
+  const { host, port } = address.data;
   const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
@@ -33,11 +40,6 @@ async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<v
   } finally {
     redis.disconnect();
   }
-}
-
-function splitAddress(address: string): [string, number] {
-  const at = address.lastIndexOf(':');
-  return [address.slice(0, at).replace(/^\[|\]$/g, '') || '127.0.0.1', Number(address.slice(at + 1))];
 }
 
 /** Counts bytes through it onto a progress bar, when there is a terminal to draw on and enough to show. */

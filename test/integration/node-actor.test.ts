@@ -8,6 +8,7 @@ import { sleep, within } from '../helpers/placement.js';
 import type { NodeOptions } from '../../src/actors/node.js';
 import { WorkerHost } from '../../src/actors/placement.js';
 import type { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
 
 const options = (node: RedisNode, overrides: Partial<NodeOptions> = {}): Omit<NodeOptions, 'health'> => ({
   id: node.address,
@@ -224,7 +225,6 @@ describe('a NodeActor in a worker thread that dies', () => {
 
 /** CLIENT LIST as the node itself answers it. */
 async function directClientList(node: RedisNode): Promise<string> {
-  const { Redis } = await import('ioredis');
   const r = new Redis({ port: node.port, host: '127.0.0.1' });
   try {
     return String(await r.client('LIST'));
