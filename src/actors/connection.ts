@@ -7,12 +7,12 @@ import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/par
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { internalError } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
-import type { AdminQuery, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { ConnectionMessage, MembershipMessage, NodeMessage, RingSnapshot } from './messages.js';
+import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, RingSnapshot } from './messages.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
 
@@ -38,6 +38,8 @@ export interface ConnectionOptions {
   readonly tracing: Tracing | null;
   /** The MembershipActor, which answers admin queries. */
   readonly membership: Address;
+  /** The BlobActor, which runs BLOB.* commands. */
+  readonly blobs: Address;
   /** Called once the socket is closed and the actor stopped. */
   readonly closed: (id: number) => void;
   /** Hears an unexpected failure while routing a request (the request is answered with an error). */
@@ -173,6 +175,11 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   askMembership(query: AdminQuery): void {
     const msg: MembershipMessage = { type: 'Admin', query, replyTo: this.ctx.self, slot: this.replies.open() };
     this.ctx.tell(this.options.membership, msg);
+  }
+
+  askBlob(request: BlobRequest): void {
+    const msg: BlobMessage = { type: 'Blob', request, replyTo: this.ctx.self, slot: this.replies.open() };
+    this.ctx.tell(this.options.blobs, msg);
   }
 
   private enqueue(routes: (RequestBatch | undefined)[], node: number, slot: number, part: number, bytes: Uint8Array): void {

@@ -6,7 +6,7 @@
 import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
-import type { AdminQuery } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest } from '../routing/dispatch.js';
 
 /** An immutable ring with the NodeActor of each of its members, as every connection routes by it. */
 export interface RingSnapshot {
@@ -87,6 +87,11 @@ export type MembershipMessage =
   | { readonly type: 'GetStatus'; readonly replyTo: Address }
   /** A client's JUPITER NODES or STATUS: answered with a Replied batch filling `slot` of `replyTo`. */
   | { readonly type: 'Admin'; readonly query: AdminQuery; readonly replyTo: Address; readonly slot: number };
+
+// BlobActor: one per proxy.
+
+/** A client's BLOB.* command: answered with a Replied batch filling `slot` of `replyTo`. */
+export type BlobMessage = { readonly type: 'Blob'; readonly request: BlobRequest; readonly replyTo: Address; readonly slot: number };
 
 export interface NodeStatus {
   readonly id: string;

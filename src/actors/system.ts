@@ -9,6 +9,8 @@ import { Router } from '../routing/router.js';
 import { ActorRuntime, type Address } from './runtime.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
+import { blobBehavior } from './blob.js';
+import { Redis } from 'ioredis';
 import type { MembershipStatus, NodeStats, RingSnapshot } from './messages.js';
 import { createRegistry, type MetricsSource } from '../metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
@@ -116,6 +118,11 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     }),
   );
 
+  // BLOB.* commands run over a client of this proxy itself, connected on first use (after listen).
+  const selfHost = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
+  const blobs = runtime.spawn(
+    blobBehavior({ connect: () => new Redis({ host: selfHost, port: listeningPort, maxRetriesPerRequest: 1, enableReadyCheck: false }) }),
+  );
   const router = new Router({ prefixes: config.prefixes });
   const limits: ConnectionLimits = {
     parser: {
@@ -159,6 +166,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         proxy: facts,
         tracing,
         membership,
+        blobs,
         routingFailed: (err) => log.error({ err, client: id }, 'routing a request failed; answered it with an internal error'),
         closed: (closedId) => {
           connections.delete(closedId);
@@ -198,6 +206,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     await metrics?.close();
     for (const node of snapshot?.nodes ?? []) runtime.stop(node);
     runtime.stop(membership);
+    runtime.stop(blobs);
     await host?.close();
     await sdk?.shutdown();
     throw error;
@@ -241,6 +250,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         for (const address of connections.values()) runtime.stop(address);
         await closed;
         await metrics?.close();
+        runtime.stop(blobs);
         for (const node of snapshot?.nodes ?? []) runtime.stop(node);
         runtime.stop(membership);
         await host?.close();

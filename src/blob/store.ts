@@ -69,6 +69,23 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Bytes start..end of the blob (both included; negative counts from the end), as Redis's
+   * GETRANGE takes them, reading only the chunks they lie in; null when there is no such blob.
+   */
+  async readRange(name: string, start: number, end: number): Promise<Buffer | null> {
+    const manifest = await this.stat(name);
+    if (manifest === null) return null;
+    const { size, chunkSize } = manifest;
+    const from = Math.max(0, start < 0 ? size + start : start);
+    const to = Math.min(size - 1, end < 0 ? size + end : end);
+    if (size === 0 || from > to) return Buffer.alloc(0);
+    const first = Math.floor(from / chunkSize);
+    const chunks = await this.fetch(name, manifest, first, Math.floor(to / chunkSize) + 1);
+    const joined = Buffer.concat(chunks);
+    return joined.subarray(from - first * chunkSize, to - first * chunkSize + 1);
+  }
+
   /** A Writable for the blob's bytes: chunks go out as they fill, the manifest once it ends. */
   createWriteStream(name: string, options: BlobWriteOptions = {}): Writable {
     const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel);

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import cliProgress from 'cli-progress';
 import { BlobStore } from '../blob/store.js';
 import { BlobError, BlobNotFoundError } from '../blob/errors.js';
-import type { Manifest } from '../blob/layout.js';
+import { statLines } from '../blob/stat.js';
 import { nodeSchema } from '../config/schema.js';
 
 export interface BlobFlags {
@@ -85,20 +85,6 @@ export function get(flags: BlobFlags, name: string, options: { output?: string }
     const target: Writable = options.output === undefined || options.output === '-' ? process.stdout : fs.createWriteStream(options.output);
     await pipeline(store.createReadStream(name), meter(manifest.size), target);
   });
-}
-
-/** INFO-style lines, as BLOB.STAT will answer. */
-export function statLines(manifest: Manifest): string {
-  const lines = [
-    `size:${manifest.size}`,
-    `chunks:${manifest.chunks}`,
-    `chunk_size:${manifest.chunkSize}`,
-    `version:${manifest.version}`,
-    `checksum:crc32c:${manifest.checksum.toString(16).padStart(8, '0')}`,
-    `created_at:${new Date(manifest.createdAt).toISOString()}`,
-  ];
-  if (manifest.contentType !== undefined) lines.push(`content_type:${manifest.contentType}`);
-  return `${lines.join('\n')}\n`;
 }
 
 export function stat(flags: BlobFlags, name: string): Promise<void> {

@@ -69,8 +69,18 @@ const JUPITER: RawSpec = {
   },
 };
 
+/** The blob store's commands, answered inside jupiter (README "Blobs"). */
+const BLOB: Record<string, RawSpec> = {
+  'blob.put': plain(-3),
+  'blob.get': plain(2),
+  'blob.getrange': plain(4),
+  'blob.stat': plain(2),
+  'blob.del': plain(2),
+  'blob.list': plain(-1),
+};
+
 const specs = new Map<string, CommandSpec>(
-  [...Object.entries(table), ['jupiter', JUPITER] as const].map(([name, raw]) => [name, toSpec(name, raw)]),
+  [...Object.entries(table), ['jupiter', JUPITER] as const, ...Object.entries(BLOB)].map(([name, raw]) => [name, toSpec(name, raw)]),
 );
 
 // Clients send names in one case or another; remembering the spellings seen avoids a

@@ -43,6 +43,7 @@ export const wrongArity = (fullName: string): Buffer => line(`ERR wrong number o
 export const crossSlot = line("CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)");
 export const helloSyntaxError = (option: string): Buffer => line(`ERR Syntax error in HELLO option '${option.replace(/[\r\n]/g, ' ')}'`);
 export const notInteger = line('ERR value is not an integer or out of range');
+export const syntaxError = line('ERR syntax error');
 export const dbIndexOutOfRange = line('ERR DB index is out of range');
 export const noProto = line('NOPROTO unsupported protocol version');
 export const invalidCursor = line('ERR invalid cursor');
@@ -68,6 +69,9 @@ export const adminNeedsAuth = line('NOAUTH JUPITER admin commands need JUPITER A
 /** The JUPITER subcommands that change the membership, until live membership changes land. */
 export const membershipChangesUnavailable = (name: string): Buffer =>
   line(`ERR ${name.replace('|', ' ').toUpperCase()}: this jupiter cannot change its members while serving yet; restart it with the new node list`);
+
+/** A BLOB.* command that failed: a missing chunk, a checksum mismatch, a node error. */
+export const blobFailed = (message: string): Buffer => line(`ERR ${message.replace(/[\r\n]/g, ' ')}`);
 
 export const badClientName = line('ERR Client names cannot contain spaces, newlines or special characters.');
 export const wrongPass = line('WRONGPASS invalid username-password pair or user is disabled.');

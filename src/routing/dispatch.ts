@@ -25,6 +25,13 @@ export interface ClientState {
   describe(): string;
 }
 
+/** A BLOB.* command, its arguments copied out of the request; the BlobActor answers. */
+export type BlobRequest =
+  | { readonly op: 'put'; readonly name: string; readonly data: Buffer; readonly ttlSeconds?: number }
+  | { readonly op: 'get' | 'stat' | 'del'; readonly name: string }
+  | { readonly op: 'getrange'; readonly name: string; readonly start: number; readonly end: number }
+  | { readonly op: 'list'; readonly prefix: string };
+
 /** What the admin commands may be asked; the MembershipActor answers. */
 export type AdminQuery = 'nodes' | 'status';
 
@@ -54,6 +61,8 @@ export interface Dispatch {
   fragment(parts: readonly Part[], merge: Merge): void;
   /** Answers with what the MembershipActor says to an admin query. */
   askMembership(query: AdminQuery): void;
+  /** Answers with what the BlobActor makes of a BLOB.* command. */
+  askBlob(request: BlobRequest): void;
 }
 
 export interface Shape {

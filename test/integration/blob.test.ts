@@ -10,6 +10,10 @@ import type { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { BlobStore } from '../../src/blob/store.js';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from '../../src/blob/errors.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const KiB = 1024;
 
@@ -143,4 +147,66 @@ describe('BlobStore', () => {
     assert.deepEqual(await store.list('dir/'), ['dir/a']);
     assert.ok((await store.list()).includes('other'));
   });
+
+  describe('BLOB.* commands through the proxy', () => {
+    it('BLOB.PUT, GET, GETRANGE across chunk boundaries, STAT, LIST and DEL answer as documented; a pipeline runs them in order', async () => {
+      const data = randomBytes(5 * 64 * KiB + 123);
+      const p = redis.pipeline();
+      p.call('BLOB.PUT', 'resp:a', data);
+      p.callBuffer('BLOB.GET', 'resp:a');
+      p.callBuffer('BLOB.GETRANGE', 'resp:a', String(64 * KiB - 10), String(2 * 64 * KiB + 9));
+      p.callBuffer('BLOB.GETRANGE', 'resp:a', '-5', '-1');
+      p.call('BLOB.STAT', 'resp:a');
+      p.call('BLOB.LIST', 'resp:');
+      p.call('BLOB.DEL', 'resp:a');
+      p.call('BLOB.GET', 'resp:a');
+      p.call('BLOB.DEL', 'resp:a');
+      const results = (await p.exec())!.map(([error, value]) => {
+        assert.equal(error, null);
+        return value;
+      });
+      assert.equal(results[0], 'OK');
+      assert.deepEqual(results[1], data);
+      assert.deepEqual(results[2], data.subarray(64 * KiB - 10, 2 * 64 * KiB + 10));
+      assert.deepEqual(results[3], data.subarray(data.length - 5));
+      assert.match(String(results[4]), new RegExp(`^size:${data.length}\r\nchunks:6\r\nchunk_size:65536\r\nversion:[0-9a-f]{16}\r\n`));
+      assert.deepEqual(results[5], ['resp:a']);
+      assert.equal(results[6], 1);
+      assert.equal(results[7], null);
+      assert.equal(results[8], 0);
+    });
+
+    it('a missing chunk or a flipped byte is an error reply, never wrong bytes; BLOB.PUT ... TTL sets the expiry', async () => {
+      await redis.call('BLOB.PUT', 'resp:broken', Buffer.alloc(3 * 64 * KiB, 5), 'TTL', '100');
+      const manifest = (await store.stat('resp:broken'))!;
+      assert.ok((await redis.ttl('blob:resp:broken')) > 0);
+      const key = `blob.chunk:{${manifest.version}.1}:resp:broken`;
+      await redis.del(key);
+      await assert.rejects(redis.call('BLOB.GET', 'resp:broken'), /^ReplyError: ERR incomplete blob 'resp:broken': chunk 1 of 3 missing$/);
+      await redis.set(key, Buffer.alloc(64 * KiB, 6));
+      await assert.rejects(redis.call('BLOB.GET', 'resp:broken'), /^ReplyError: ERR blob 'resp:broken': checksum mismatch in chunk 1$/);
+    });
+
+    it('redis-cli -x BLOB.PUT reads a file from stdin, and BLOB.GET gives it back', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'jupiter-blob-'));
+      try {
+        const file = path.join(dir, 'f.txt');
+        writeFileSync(file, 'line one\nline two\n'.repeat(10_000));
+        // Asynchronously: the proxy runs in this process and must keep serving while redis-cli waits.
+        const cli = spawn('redis-cli', ['-p', String(cluster.port), '-x', 'BLOB.PUT', 'resp:file'], { stdio: ['pipe', 'pipe', 'inherit'] });
+        let out = '';
+        cli.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        const exited = new Promise((resolve) => cli.once('exit', resolve));
+        cli.stdin.end(readFile(file));
+        assert.equal(await exited, 0);
+        assert.equal(out.trim(), 'OK');
+        // redis-cli -x adds nothing: the blob is the file's bytes.
+        assert.deepEqual(await redis.callBuffer('BLOB.GET', 'resp:file'), readFile(file));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
 });
+
+const readFile = (file: string): Buffer => readFileSync(file);

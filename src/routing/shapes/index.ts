@@ -11,6 +11,7 @@ import { info } from './info.js';
 import { auth, client, configGet, echo, hello, ping, quit, reset, select } from './local.js';
 import { needsHash, needsOwnConnection } from './refused.js';
 import { admin } from './admin.js';
+import { blob } from './blob.js';
 
 const configShape: Shape = {
   dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
@@ -59,6 +60,7 @@ const byName = new Map<string, Shape>([
   ['hello', hello],
   ['config', configShape],
   ['jupiter', admin],
+  ...['blob.put', 'blob.get', 'blob.getrange', 'blob.stat', 'blob.del', 'blob.list'].map((n) => [n, blob] as const),
   ['publish', singleKey],
   ['xread', streamRead],
   ['xreadgroup', streamRead],

@@ -35,6 +35,7 @@ test('an exception while routing one request answers it with -ERR jupiter intern
         limits: { parser: defaultParserLimits, maxInflight: 100, maxOutputBuffer: 0, idleTimeoutSeconds: 0 },
         proxy: { version: '0', admin: { enabled: true }, startedAt: 0, port: 0, connectedClients: () => 1 },
         membership: 0,
+        blobs: 0,
         tracing: null,
         routingFailed: (error) => failures.push(error),
         closed: () => {},

@@ -4,7 +4,7 @@ import { Ring } from '../../../src/ring/ring.js';
 import { Router } from '../../../src/routing/router.js';
 import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
 import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
-import type { AdminQuery, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 
@@ -37,7 +37,8 @@ type Call =
   | { kind: 'reply'; bytes: string }
   | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array; slow: boolean }
   | { kind: 'fragment'; parts: { node: number; bytes: string; slow?: true }[]; merge: Merge }
-  | { kind: 'ask'; query: AdminQuery };
+  | { kind: 'ask'; query: AdminQuery }
+  | { kind: 'blob'; request: BlobRequest };
 
 class FakeClient implements ClientState {
   name: string | null = null;
@@ -68,6 +69,9 @@ class FakeDispatch implements Dispatch {
   }
   askMembership(query: AdminQuery): void {
     this.calls.push({ kind: 'ask', query });
+  }
+  askBlob(request: BlobRequest): void {
+    this.calls.push({ kind: 'blob', request });
   }
   fragment(parts: readonly Part[], merge: Merge): void {
     this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes), ...(p.slow === true ? { slow: true as const } : {}) })), merge });
@@ -657,4 +661,22 @@ test('JUPITER NODES and STATUS ask the MembershipActor; JUPITER commands obey ad
   assert.equal((onLocked(['JUPITER', 'AUTH', 's3cret']) as { bytes: string }).bytes, '+OK\r\n');
   assert.deepEqual(onLocked(['JUPITER', 'NODES']), { kind: 'ask', query: 'nodes' });
   assert.equal((ask(['JUPITER', 'AUTH', 'any']) as { bytes: string }).bytes, '-WRONGPASS invalid username-password pair or user is disabled.\r\n', 'no password set: nothing to pass');
+});
+
+test('BLOB.* commands are checked and copied out of the request for the BlobActor, even with hash=', () => {
+  const blob = (args: string[]) => only(route(args).d);
+  const put = blob(['BLOB.PUT', 'f', 'data']) as { kind: 'blob'; request: { op: string; name: string; data: Buffer } };
+  assert.equal(put.kind, 'blob');
+  assert.deepEqual({ ...put.request, data: put.request.data.toString() }, { op: 'put', name: 'f', data: 'data' });
+  assert.deepEqual(blob(['blob.put', 'f', 'd', 'ttl', '60']), { kind: 'blob', request: { op: 'put', name: 'f', data: Buffer.from('d'), ttlSeconds: 60 } });
+  assert.deepEqual(blob(['BLOB.GET', 'f', 'hash=x']), { kind: 'blob', request: { op: 'get', name: 'f' } });
+  assert.deepEqual(blob(['BLOB.GETRANGE', 'f', '-10', '-1']), { kind: 'blob', request: { op: 'getrange', name: 'f', start: -10, end: -1 } });
+  assert.deepEqual(blob(['BLOB.STAT', 'f']), { kind: 'blob', request: { op: 'stat', name: 'f' } });
+  assert.deepEqual(blob(['BLOB.DEL', 'f']), { kind: 'blob', request: { op: 'del', name: 'f' } });
+  assert.deepEqual(blob(['BLOB.LIST']), { kind: 'blob', request: { op: 'list', prefix: '' } });
+  assert.deepEqual(blob(['BLOB.LIST', 'dir/']), { kind: 'blob', request: { op: 'list', prefix: 'dir/' } });
+  assert.equal(replyOf(['BLOB.PUT', 'f', 'd', 'TTL', '0']), '-ERR value is not an integer or out of range\r\n');
+  assert.equal(replyOf(['BLOB.PUT', 'f', 'd', 'EX', '5']), '-ERR syntax error\r\n');
+  assert.equal(replyOf(['BLOB.GETRANGE', 'f', 'a', '1']), '-ERR value is not an integer or out of range\r\n');
+  assert.equal(replyOf(['BLOB.GET']), "-ERR wrong number of arguments for 'blob.get' command\r\n");
 });
