@@ -45,6 +45,13 @@ export function addToBatch(batch: Batch, slot: number, part: number, bytes: Uint
   batch.bytes[i] = bytes;
 }
 
+/** A batch of one whole reply, for the actors that answer one client's request at a time (admin, blobs). */
+export function oneReply(slot: number, bytes: Uint8Array): Batch {
+  const batch = takeBatch();
+  addToBatch(batch, slot, -1, bytes);
+  return batch;
+}
+
 /** A batch answering every entry of `request` with the same bytes (an error). */
 export function answerAll(request: Batch, bytes: Uint8Array): Batch {
   const out = takeBatch();

@@ -10,7 +10,7 @@ import { statLines } from '../blob/stat.js';
 import { bulk, bulkArray, integer, NIL, OK } from '../protocol/encode.js';
 import { blobFailed } from '../protocol/errors.js';
 import type { BlobRequest } from '../routing/dispatch.js';
-import { addToBatch, takeBatch } from './batch.js';
+import { oneReply } from './batch.js';
 import type { BlobMessage, Replied } from './messages.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
 
@@ -42,9 +42,7 @@ class BlobActor implements Actor<BlobMessage> {
       .then(() => run(store, request))
       .catch((error: unknown) => blobFailed(error instanceof BlobError ? error.message : `blob '${nameOf(request)}': ${(error as Error).message}`))
       .then((reply) => {
-        const batch = takeBatch();
-        addToBatch(batch, slot, -1, reply);
-        this.ctx.tell(replyTo, { type: 'Replied', batch } satisfies Replied);
+        this.ctx.tell(replyTo, { type: 'Replied', batch: oneReply(slot, reply) } satisfies Replied);
         if (this.queues.get(replyTo) === done) this.queues.delete(replyTo);
       });
     this.queues.set(replyTo, done);

@@ -5,7 +5,7 @@ import { match } from 'ts-pattern';
 import { Ring, type Member } from '../ring/ring.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
 import type { MembershipMessage, MembershipStatus, NodeStatus, Replied, RingChanged, RingSnapshot } from './messages.js';
-import { addToBatch, takeBatch } from './batch.js';
+import { oneReply } from './batch.js';
 import type { ProxyEvent } from './events.js';
 import { bulk } from '../protocol/encode.js';
 
@@ -57,9 +57,8 @@ class MembershipActor implements Actor<MembershipMessage> {
       })
       .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
       .with({ type: 'Admin' }, (m) => {
-        const batch = takeBatch();
-        addToBatch(batch, m.slot, -1, bulk(m.query === 'nodes' ? this.nodesText() : this.statusText()));
-        this.ctx.tell(m.replyTo, { type: 'Replied', batch } satisfies Replied);
+        const reply = bulk(m.query === 'nodes' ? this.nodesText() : this.statusText());
+        this.ctx.tell(m.replyTo, { type: 'Replied', batch: oneReply(m.slot, reply) } satisfies Replied);
       })
       .exhaustive();
   }

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { validateConfig } from '../config/load.js';
 import { memberId, type Config, type ConfigInput } from '../config/schema.js';
 import { Router } from '../routing/router.js';
+import { MEMBERS_FIXED } from '../protocol/errors.js';
 import { ActorRuntime, type Address } from './runtime.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
@@ -61,7 +62,7 @@ export interface Proxy {
 
 export class MembershipChangeError extends Error {
   constructor(operation: string) {
-    super(`${operation}: this jupiter cannot change its members while serving yet; restart it with the new node list`);
+    super(`${operation}: ${MEMBERS_FIXED}`);
     this.name = 'MembershipChangeError';
   }
 }

@@ -66,9 +66,10 @@ export const notSupported = (name: string): Buffer => line(`ERR '${name}' is not
 
 export const adminDisabled = line('ERR JUPITER admin commands are switched off on this proxy (admin.enabled: false)');
 export const adminNeedsAuth = line('NOAUTH JUPITER admin commands need JUPITER AUTH <admin.password> on this connection first');
-/** The JUPITER subcommands that change the membership, until live membership changes land. */
-export const membershipChangesUnavailable = (name: string): Buffer =>
-  line(`ERR ${name.replace('|', ' ').toUpperCase()}: this jupiter cannot change its members while serving yet; restart it with the new node list`);
+/** Why a membership change is refused, until live membership changes land (admin command and embedding API alike). */
+export const MEMBERS_FIXED = 'this jupiter cannot change its members while serving yet; restart it with the new node list';
+/** The JUPITER subcommands that change the membership. */
+export const membershipChangesUnavailable = (name: string): Buffer => line(`ERR ${name.replace('|', ' ').toUpperCase()}: ${MEMBERS_FIXED}`);
 
 /** A BLOB.* command that failed: a missing chunk, a checksum mismatch, a node error. */
 export const blobFailed = (message: string): Buffer => line(`ERR ${message.replace(/[\r\n]/g, ' ')}`);
