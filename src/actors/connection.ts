@@ -59,7 +59,16 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   readonly proxy: ProxyFacts;
   readonly client: ClientState = this;
 
-  private snapshot: RingSnapshot;
+  private snapshot!: RingSnapshot;
+  /**
+   * During a handoff, node indices from here on are pairs (Infinity otherwise). A request sent
+   * through a pair reaches its node later than one sent straight, so a new snapshot (which may
+   * send the same key straight) waits in `nextSnapshot`, with routing paused, until every request
+   * up to `lastPairSlot` is answered.
+   */
+  private firstPair = Infinity;
+  private lastPairSlot = -1;
+  private nextSnapshot: RingSnapshot | null = null;
   private readonly parser: RequestParser;
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
@@ -82,7 +91,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.id = options.id;
     this.hashTags = options.hashTags;
     this.proxy = options.proxy;
-    this.snapshot = options.snapshot;
+    this.adopt(options.snapshot);
     this.parser = new RequestParser(options.limits.parser);
     const socket = (this.socket = options.socket);
     socket.setNoDelay(true);
@@ -109,7 +118,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       case 'Replied':
         return this.replied(msg.batch);
       case 'RingChanged':
-        this.snapshot = msg.snapshot;
+        if (this.replies.firstSlot <= this.lastPairSlot) this.nextSnapshot = msg.snapshot;
+        else this.adopt(msg.snapshot);
         return;
       case 'Writable':
         this.writeBlocked = false;
@@ -138,6 +148,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       }
       for (let i = 0; i < count; i++) out[i] = EMPTY;
     }
+    if (this.nextSnapshot !== null && this.replies.firstSlot > this.lastPairSlot) this.adopt(this.nextSnapshot);
     if (this.closing) {
       // Like Redis: once the last reply is out the connection is closed, not just ended, so a
       // client that keeps writing is told so instead of being read and ignored.
@@ -182,7 +193,14 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.ctx.tell(this.options.blobs, msg);
   }
 
+  private adopt(snapshot: RingSnapshot): void {
+    this.snapshot = snapshot;
+    this.firstPair = snapshot.nodes.length > snapshot.ring.members.length ? snapshot.ring.members.length : Infinity;
+    this.nextSnapshot = null;
+  }
+
   private enqueue(routes: (RequestBatch | undefined)[], node: number, slot: number, part: number, bytes: Uint8Array): void {
+    if (node >= this.firstPair) this.lastPairSlot = slot;
     let batch = routes[node];
     if (batch === undefined) routes[node] = batch = takeBatch();
     addToBatch(batch, slot, part, bytes);
@@ -238,7 +256,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const { parser, options, tracing } = this;
     const max = options.limits.maxInflight;
     try {
-      while (!this.closing && this.replies.size < max && parser.next()) {
+      while (!this.closing && this.nextSnapshot === null && this.replies.size < max && parser.next()) {
         const slot = this.replies.nextSlot;
         try {
           if (tracing === null) options.router.route(parser, this);

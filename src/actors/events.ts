@@ -5,8 +5,10 @@ export interface ProxyEvents {
   readonly 'node-up': { readonly node: string };
   /** A node's shared connection was lost or could not be opened. */
   readonly 'node-down': { readonly node: string; readonly reason?: string };
-  /** A ring was published: at start, and (once membership changes land) after each change. */
+  /** The membership changed state: at start, at each step of a change (prepare, handoff, stable). */
   readonly 'ring-changed': { readonly epoch: number; readonly members: number };
+  /** This proxy's migrator moved more keys (`total` is an estimate made when it began). */
+  readonly 'handoff-progress': { readonly epoch: number; readonly moved: number; readonly total: number };
 }
 
 export type ProxyEventName = keyof ProxyEvents;

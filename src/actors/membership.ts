@@ -1,24 +1,47 @@
-// MembershipActor, one per proxy: owns the member list, the ring and its epoch, the NodeActor of
-// each member, and the health it hears from them; publishes every new ring as an immutable
-// snapshot to the ConnectionActors that subscribed.
+// MembershipActor, one per proxy: owns the member list (as the membership record in the nodes
+// says it), the ring and its epoch, the NodeActor of each member and the PairActor of each moving
+// pair; publishes every new ring as an immutable snapshot to the ConnectionActors that subscribed;
+// follows the record (announcements, polling) and keeps this proxy's heartbeat in it; and runs the
+// changes this proxy accepts: prepare, the barrier, go, the migrator, stable (DESIGN.md section 4).
 import { match } from 'ts-pattern';
 import { Ring, type Member } from '../ring/ring.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
-import type { MembershipMessage, MembershipStatus, NodeStatus, Replied, RingChanged, RingSnapshot } from './messages.js';
-import { oneReply } from './batch.js';
+import type { ChangeOutcome, MembershipMessage, MembershipStatus, NodeStatus, Replied, RingChanged, RingInfo, RingSnapshot } from './messages.js';
+import { addToBatch, oneReply, takeBatch } from './batch.js';
 import type { ProxyEvent } from './events.js';
-import { bulk } from '../protocol/encode.js';
+import { pairBehavior } from './pair.js';
+import { bulk, encodeCommand, OK } from '../protocol/encode.js';
+import { changeRefused } from '../protocol/errors.js';
+import type { AdminQuery } from '../routing/dispatch.js';
+import { applyChange, ChangeError, describeChange, type MembershipChange } from '../handoff/change.js';
+import type { Control } from '../handoff/control.js';
+import type { Handoff } from '../handoff/handoff.js';
+import { ChangeRefusedError, newer, type MembershipRecord, type RecordMember } from '../handoff/record.js';
+
+export interface MembershipSettings {
+  /** This proxy's id in the record's heartbeats. */
+  readonly proxyId: string;
+  readonly heartbeatMs: number;
+  /** How long prepare waits for every live proxy to acknowledge before the change is abandoned. */
+  readonly ackTimeoutMs: number;
+  /** How long a barrier PING through a node may take. */
+  readonly fenceTimeoutMs: number;
+}
 
 export interface MembershipOptions {
-  readonly members: readonly Member[];
+  /** The record found at start (or the configured members when none could be read or written). */
+  readonly initial: MembershipRecord;
+  /** false: the record could not be read or written at start; changes wait until it can. */
+  readonly recorded: boolean;
+  readonly settings: MembershipSettings;
+  readonly control: Control;
+  readonly handoff: Handoff;
   /** Starts the NodeActor for a member where the system places node actors. */
-  readonly spawnNode: (member: Member, membership: Address) => Address;
-  /** The host:port of a member (its id, unless the member has a name). */
-  readonly addressOf: (member: Member) => string;
+  readonly spawnNode: (member: RecordMember, membership: Address) => Address;
   /** Hears every new snapshot first (the system hands the latest to new connections). */
   readonly published: (snapshot: RingSnapshot) => void;
-  readonly log?: (event: string, fields: Record<string, unknown>) => void;
-  /** Hears each node going up or down, and each ring published. */
+  readonly log?: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+  /** Hears each node going up or down, each ring published, and handoff progress. */
   readonly notify?: (event: ProxyEvent) => void;
 }
 
@@ -26,21 +49,52 @@ export function membershipBehavior(options: MembershipOptions): Behavior<Members
   return { name: 'membership', create: (ctx) => new MembershipActor(ctx, options) };
 }
 
+interface NodeEntry {
+  readonly address: string;
+  readonly actor: Address;
+}
+
+interface PairEntry {
+  readonly epoch: number;
+  readonly actor: Address;
+}
+
+// After a handoff ends, a pair lives on this long for requests its connections sent before they
+// took the stable ring.
+const PAIR_GRACE_MS = 30_000;
+
 class MembershipActor implements Actor<MembershipMessage> {
   private readonly subscribers = new Set<Address>();
   private readonly health = new Map<string, NodeStatus>();
-  private snapshot: RingSnapshot;
+  private readonly nodes = new Map<string, NodeEntry>();
+  private readonly pairs = new Map<string, PairEntry>();
+  private record: MembershipRecord;
+  private recorded: boolean;
+  private snapshot!: RingSnapshot;
+  /** The plain ring of the record's members (shares, NODES), without pair indices. */
+  private ring!: Ring;
+  /** The newest epoch whose prepare this proxy has acknowledged. */
+  private acked = 0;
+  private fencing = 0;
+  private driving = false;
+  private progress = { moved: 0, total: 0 };
+  private readonly timer: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly ctx: ActorContext,
     private readonly options: MembershipOptions,
   ) {
-    const ring = Ring.build(options.members, 1);
-    const nodes = ring.members.map((m) => options.spawnNode(m, ctx.self));
-    for (const m of ring.members) this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
-    this.snapshot = { ring, nodes };
-    options.published(this.snapshot);
-    options.notify?.({ event: 'ring-changed', data: { epoch: ring.epoch, members: ring.members.length } });
+    this.record = options.initial;
+    this.recorded = options.recorded;
+    // A proxy that starts mid-handoff takes the barrier as passed: the others are past prepare.
+    this.acked = options.initial.state === 'prepare' ? options.initial.epoch - 1 : options.initial.epoch;
+    this.apply(options.initial);
+    options.notify?.({ event: 'ring-changed', data: { epoch: this.record.epoch, members: this.record.members.length } });
+    const { heartbeatMs } = options.settings;
+    this.timer = setInterval(() => ctx.tell(ctx.self, TICK), heartbeatMs);
+    this.timer.unref();
+    this.tick();
   }
 
   receive(msg: MembershipMessage): void {
@@ -52,39 +106,441 @@ class MembershipActor implements Actor<MembershipMessage> {
       .with({ type: 'Unsubscribe' }, (m) => void this.subscribers.delete(m.subscriber))
       .with({ type: 'NodeHealth' }, (m) => {
         this.health.set(m.node, { id: m.node, up: m.up, reason: m.reason });
-        this.options.log?.(m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
+        this.log(m.up ? 'info' : 'warn', m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
         this.options.notify?.(m.up ? { event: 'node-up', data: { node: m.node } } : { event: 'node-down', data: { node: m.node, reason: m.reason } });
       })
       .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
-      .with({ type: 'Admin' }, (m) => {
-        const reply = bulk(m.query === 'nodes' ? this.nodesText() : this.statusText());
-        this.ctx.tell(m.replyTo, { type: 'Replied', batch: oneReply(m.slot, reply) } satisfies Replied);
+      .with({ type: 'GetRing' }, (m) => this.ctx.tell(m.replyTo, this.ringInfo()))
+      .with({ type: 'Admin' }, (m) => this.admin(m.query, m.replyTo, m.slot))
+      .with({ type: 'Change' }, (m) => {
+        void this.change(m.change).then((refused) => this.ctx.tell(m.replyTo, { refused } satisfies ChangeOutcome));
       })
+      .with({ type: 'RecordSeen' }, (m) => {
+        if (newer(m.record, this.record)) this.apply(m.record);
+      })
+      .with({ type: 'Fenced' }, (m) => {
+        if (m.epoch <= this.acked) return;
+        this.acked = m.epoch;
+        this.heartbeat();
+      })
+      .with({ type: 'Tick' }, () => this.tick())
+      .with({ type: 'Progress' }, (m) => {
+        this.progress = { moved: m.moved, total: m.total };
+        this.options.notify?.({ event: 'handoff-progress', data: { epoch: this.record.epoch, moved: m.moved, total: m.total } });
+      })
+      .with({ type: 'Driven' }, (m) => {
+        this.driving = false;
+        if (m.error !== undefined) this.log('error', 'the handoff stopped', { epoch: this.record.epoch, err: m.error });
+      })
+      .exhaustive();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const pair of this.pairs.values()) this.ctx.runtime.stop(pair.actor);
+    for (const node of this.nodes.values()) this.ctx.runtime.stop(node.actor);
+    this.options.control.close();
+  }
+
+  private log(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
+    this.options.log?.(level, event, fields);
+  }
+
+  // Following the record.
+
+  /** Takes on a record: NodeActors for its nodes, pairs while keys move, and the ring to publish. */
+  private apply(record: MembershipRecord): void {
+    const before = this.record;
+    this.record = record;
+    const moving = record.state !== 'stable' && record.previous !== undefined;
+    const involved = [...record.members, ...(moving ? record.previous! : [])];
+    this.options.control.ensure(involved);
+    for (const m of involved) this.ensureNode(m);
+
+    this.ring = Ring.build(record.members.map(member), record.epoch);
+    let routing: Ring = this.ring;
+    const nodes = this.ring.members.map((m) => this.nodes.get(m.id)!.actor);
+    if (moving) {
+      const previous = Ring.build(record.previous!.map(member), record.epoch - 1);
+      const transition = this.ring.transitionFrom(previous, new Set(record.drained ?? []));
+      routing = transition.ring;
+      for (const p of transition.pairs) nodes.push(this.ensurePair(record, p.from, p.to));
+    }
+    // Pairs of an earlier epoch (the change is over, or was abandoned) send what they hold on.
+    for (const [key, pair] of this.pairs) {
+      if (pair.epoch === record.epoch && moving) continue;
+      this.ctx.tell(pair.actor, record.abandoned === true && pair.epoch < record.epoch ? ABANDON : GO);
+      this.pairs.delete(key);
+      const { runtime } = this.ctx;
+      setTimeout(() => runtime.stop(pair.actor), PAIR_GRACE_MS).unref();
+    }
+    this.snapshot = { ring: routing, nodes };
+    this.options.published(this.snapshot);
+    for (const s of this.subscribers) this.ctx.tell(s, changed(this.snapshot));
+
+    // NodeActors of nodes no longer involved stop once no connection can route to them.
+    const keep = new Set(involved.map((m) => m.id));
+    for (const [id, node] of this.nodes) {
+      if (keep.has(id)) continue;
+      this.ctx.runtime.stop(node.actor);
+      this.nodes.delete(id);
+      this.health.delete(id);
+    }
+    this.options.control.retain(keep);
+
+    if (record.state === 'prepare' && this.acked < record.epoch) this.fence(record, previousRingOf(record));
+    else if (record.state !== 'prepare') this.acked = Math.max(this.acked, record.epoch);
+    if (before.epoch !== record.epoch || before.state !== record.state) {
+      this.log('info', 'membership', { epoch: record.epoch, state: record.state, members: record.members.map((m) => m.id), change: record.change, abandoned: record.abandoned });
+      this.options.notify?.({ event: 'ring-changed', data: { epoch: record.epoch, members: record.members.length } });
+    }
+  }
+
+  private ensureNode(m: RecordMember): void {
+    const known = this.nodes.get(m.id);
+    if (known?.address === m.address) return;
+    // A new address (REPLACENODE) is a new NodeActor: the old one's in-flight requests finish first.
+    if (known !== undefined) this.ctx.runtime.stop(known.actor);
+    this.nodes.set(m.id, { address: m.address, actor: this.options.spawnNode(m, this.ctx.self) });
+    this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
+  }
+
+  private ensurePair(record: MembershipRecord, from: string, to: string): Address {
+    const key = `${record.epoch}:${from}>${to}`;
+    const known = this.pairs.get(key);
+    if (known !== undefined) {
+      if (record.state === 'handoff') this.ctx.tell(known.actor, GO);
+      return known.actor;
+    }
+    const actor = this.ctx.runtime.spawn(
+      pairBehavior({
+        from,
+        to,
+        fromNode: this.nodes.get(from)!.actor,
+        toNode: this.nodes.get(to)!.actor,
+        handoff: this.options.handoff,
+        holding: record.state === 'prepare',
+      }),
+    );
+    this.pairs.set(key, { epoch: record.epoch, actor });
+    return actor;
+  }
+
+  /**
+   * The barrier of a prepare: every connection has taken the new ring by the next turn (the
+   * runtime drains what was told in this one), and then a PING through each losing node's queue
+   * comes back only after every request sent to it under the old ring.
+   */
+  private fence(record: MembershipRecord, previous: Ring | null): void {
+    if (this.fencing === record.epoch) return;
+    this.fencing = record.epoch;
+    const losing = previous === null ? [] : [...new Set(this.ring.transitionFrom(previous).pairs.map((p) => p.from))];
+    const { runtime } = this.ctx;
+    const timeout = this.options.settings.fenceTimeoutMs;
+    setImmediate(() => {
+      const pings = losing.flatMap((id) => {
+        const node = this.nodes.get(id);
+        if (node === undefined) return [];
+        return [runtime.ask(node.actor, (replyTo) => ({ type: 'Route', replyTo, batch: pingBatch() }), timeout).catch(() => undefined)];
+      });
+      void Promise.all(pings).then(() => this.ctx.tell(this.ctx.self, { type: 'Fenced', epoch: record.epoch }));
+    });
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.heartbeat();
+    const { store } = this.options.control;
+    void store
+      .read()
+      .then(async (found) => {
+        if (found === null) return this.seed();
+        this.ctx.tell(this.ctx.self, { type: 'RecordSeen', record: found });
+        if (!this.recorded) this.recorded = true;
+        await this.takeOver(found);
+      })
+      .catch((error: unknown) => this.log('warn', 'reading the membership record failed', { err: (error as Error).message }));
+  }
+
+  private heartbeat(): void {
+    if (this.stopped) return;
+    const { proxyId, heartbeatMs } = this.options.settings;
+    void this.options.control.store.heartbeat(proxyId, this.acked, heartbeatMs * 3).catch(() => undefined);
+  }
+
+  /** No node holds a record (none could be written at start, or FLUSHALL removed it): write ours back. */
+  private async seed(): Promise<void> {
+    const { store } = this.options.control;
+    if (await store.restore(this.record)) this.recorded = true;
+  }
+
+  /** A handoff whose driver is gone is resumed here; a prepare whose driver is gone is abandoned. */
+  private async takeOver(record: MembershipRecord): Promise<void> {
+    if (this.driving || record.state === 'stable' || record.driver === this.options.settings.proxyId) return;
+    const { store } = this.options.control;
+    const live = await store.liveProxies();
+    if (record.driver !== undefined && live.has(record.driver)) return;
+    if (record.state === 'prepare' && Date.now() - record.changedAt < this.options.settings.ackTimeoutMs * 2) return;
+    this.driving = true;
+    const resume = async (): Promise<void> => {
+      if (record.state === 'prepare') return this.abandon(record, 'its proxy stopped before every proxy acknowledged');
+      const mine = { ...record, revision: record.revision + 1, driver: this.options.settings.proxyId };
+      await this.write(record, mine);
+      this.log('info', 'resuming a handoff whose proxy stopped', { epoch: record.epoch, driver: record.driver });
+      await this.migrate(mine);
+    };
+    resume().then(
+      () => this.ctx.tell(this.ctx.self, { type: 'Driven' }),
+      (error: unknown) => this.ctx.tell(this.ctx.self, { type: 'Driven', error: (error as Error).message }),
+    );
+  }
+
+  // Changes.
+
+  /** Starts a change; resolves with null once accepted (the handoff runs on) or with why it was refused. */
+  private async change(change: MembershipChange): Promise<string | null> {
+    const current = this.record;
+    const text = describeChange(change);
+    if (!this.recorded) return 'membership changes need the membership record, and no node could be reached to hold it; try again once a node is up';
+    if (current.state !== 'stable' || this.driving) {
+      return `a membership change is running: ${current.change ?? 'a handoff'} (epoch ${current.epoch}, state ${current.state}); try again once JUPITER STATUS says state:stable`;
+    }
+    let members: RecordMember[];
+    try {
+      members = applyChange(current.members, change);
+    } catch (error) {
+      if (error instanceof ChangeError) return `${text}: ${error.message}`;
+      throw error;
+    }
+    const prepare: MembershipRecord = {
+      epoch: current.epoch + 1,
+      revision: 0,
+      members,
+      state: 'prepare',
+      previous: current.members,
+      drained: [],
+      change: text,
+      driver: this.options.settings.proxyId,
+      changedAt: Date.now(),
+    };
+    this.options.control.ensure(members);
+    this.driving = true;
+    try {
+      await this.write(current, prepare);
+    } catch (error) {
+      this.driving = false;
+      if (!(error instanceof ChangeRefusedError)) throw error;
+      const winner = error.current;
+      if (winner === undefined) return `${text}: ${error.message}`;
+      this.ctx.tell(this.ctx.self, { type: 'RecordSeen', record: winner });
+      return `${text}: another membership change won: ${winner.change ?? 'a change'} (epoch ${winner.epoch})`;
+    }
+    this.log('info', 'membership change accepted', { change: text, epoch: prepare.epoch });
+    this.drive(prepare).then(
+      () => this.ctx.tell(this.ctx.self, { type: 'Driven' }),
+      (error: unknown) => this.ctx.tell(this.ctx.self, { type: 'Driven', error: (error as Error).message }),
+    );
+    return null;
+  }
+
+  /** Writes `next` over `current` (compare-and-set), announces it, and takes it on here. */
+  private async write(current: MembershipRecord, next: MembershipRecord): Promise<void> {
+    const { store } = this.options.control;
+    await store.propose(current, next);
+    this.ctx.tell(this.ctx.self, { type: 'RecordSeen', record: next });
+    await store.announce(next.epoch);
+  }
+
+  /** Prepare, barrier, go, migrate, stable; or abandon when the barrier times out. */
+  private async drive(prepare: MembershipRecord): Promise<void> {
+    const { store } = this.options.control;
+    try {
+      await store.acknowledged(prepare.epoch, this.options.settings.ackTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof ChangeRefusedError)) throw error;
+      return this.abandon(prepare, error.message);
+    }
+    const go: MembershipRecord = { ...prepare, revision: 1, state: 'handoff' };
+    await this.write(prepare, go);
+    await this.migrate(go);
+  }
+
+  private async abandon(record: MembershipRecord, why: string): Promise<void> {
+    this.log('warn', 'membership change abandoned', { change: record.change, epoch: record.epoch, why });
+    const back: MembershipRecord = {
+      epoch: record.epoch + 1,
+      revision: 0,
+      members: record.previous ?? record.members,
+      state: 'stable',
+      change: record.change,
+      abandoned: true,
+      changedAt: Date.now(),
+    };
+    await this.write(record, back);
+  }
+
+  /** Drains every old owner that loses keys, recording each in the record, then makes the epoch stable. */
+  private async migrate(start: MembershipRecord): Promise<void> {
+    const { handoff } = this.options;
+    const previous = previousRingOf(start)!;
+    const next = Ring.build(start.members.map(member), start.epoch);
+    const losing = [...new Set(next.transitionFrom(previous).pairs.map((p) => p.from))];
+    let record = start;
+    const total = await this.estimate(record, losing, previous, next);
+    let moved = record.keysMoved ?? 0;
+    this.ctx.tell(this.ctx.self, { type: 'Progress', moved, total });
+    for (const from of losing) {
+      if (record.drained?.includes(from)) continue;
+      let skipped = false;
+      const base = moved;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await handoff.drain(from, previous, next, (p) => {
+            moved = base + p.moved + p.keptNewer;
+            this.ctx.tell(this.ctx.self, { type: 'Progress', moved, total });
+          });
+          break;
+        } catch (error) {
+          this.log('warn', 'draining an old owner failed', { node: from, attempt, err: (error as Error).message });
+          if (attempt >= 3) {
+            // A node that died mid-handoff: its keys become misses, and the handoff still ends.
+            skipped = true;
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        }
+      }
+      const drained: MembershipRecord = {
+        ...record,
+        revision: record.revision + 1,
+        drained: [...(record.drained ?? []), from],
+        skipped: skipped ? [...(record.skipped ?? []), from] : record.skipped,
+        keysMoved: moved,
+        keysTotalEstimate: total,
+      };
+      await this.write(record, drained);
+      record = drained;
+    }
+    const stable: MembershipRecord = {
+      epoch: record.epoch,
+      revision: record.revision + 1,
+      members: record.members,
+      state: 'stable',
+      change: record.change,
+      skipped: record.skipped,
+      keysMoved: moved,
+      keysTotalEstimate: total,
+      changedAt: record.changedAt,
+    };
+    await this.write(record, stable);
+  }
+
+  /** Keys the old owners hold times the share of their hash space that moves. */
+  private async estimate(record: MembershipRecord, losing: readonly string[], previous: Ring, next: Ring): Promise<number> {
+    if (record.keysTotalEstimate !== undefined) return record.keysTotalEstimate;
+    const ranges = previous.movedRanges(next);
+    const shares = previous.keyShares();
+    let total = 0;
+    for (const from of losing) {
+      const end = this.options.control.dataEnd(from);
+      const size = await end?.client.dbsize().catch(() => 0);
+      const movedShare = ranges.filter((r) => r.from === from).reduce((s, r) => s + (r.end - r.start + 1) / 2 ** 32, 0);
+      const share = shares[previous.members.findIndex((m) => m.id === from)];
+      total += Math.round((size ?? 0) * Math.min(1, movedShare / share));
+    }
+    return total;
+  }
+
+  // Answers.
+
+  private admin(query: AdminQuery, replyTo: Address, slot: number): void {
+    const answer = (bytes: Uint8Array): void => this.ctx.tell(replyTo, { type: 'Replied', batch: oneReply(slot, bytes) } satisfies Replied);
+    match(query)
+      .with({ op: 'nodes' }, () => answer(bulk(this.nodesText())))
+      .with({ op: 'status' }, () => void this.statusText().then((text) => answer(bulk(text))))
+      .with({ op: 'change' }, (q) =>
+        void this.change(q.change).then(
+          (refused) => answer(refused === null ? OK : changeRefused(refused)),
+          (error: unknown) => answer(changeRefused(`${describeChange(q.change)}: ${(error as Error).message}`)),
+        ),
+      )
       .exhaustive();
   }
 
   /** JUPITER NODES: one line per member, `<id> address=<host:port> weight=<w> state=<up|down> share=<fraction of keys>`. */
   private nodesText(): string {
-    const { ring } = this.snapshot;
-    const shares = ring.keyShares();
+    const shares = this.ring.keyShares();
+    const address = new Map(this.record.members.map((m) => [m.id, m.address]));
     const line = (m: Member, i: number): string =>
-      `${m.id} address=${this.options.addressOf(m)} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`;
-    return ring.members.map(line).join('');
+      `${m.id} address=${address.get(m.id)} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`;
+    return this.ring.members.map(line).join('');
   }
 
   /** JUPITER STATUS: INFO-style lines. */
-  private statusText(): string {
-    const { ring } = this.snapshot;
-    const up = ring.members.filter((m) => this.health.get(m.id)?.up).length;
-    return `# Membership\r\nstate:stable\r\nepoch:${ring.epoch}\r\nmembers:${ring.members.length}\r\nmembers_up:${up}\r\n`;
+  private async statusText(): Promise<string> {
+    const r = this.record;
+    const live = await this.options.control.store.liveProxies().catch(() => new Map<string, number>());
+    const acknowledged = [...live.values()].filter((epoch) => epoch >= r.epoch).length;
+    const up = r.members.filter((m) => this.health.get(m.id)?.up).length;
+    const moving = r.state !== 'stable';
+    const moved = this.driving ? this.progress.moved : (r.keysMoved ?? 0);
+    const lines = [
+      '# Membership',
+      `state:${r.state}`,
+      `epoch:${r.epoch}`,
+      `members:${r.members.length}`,
+      `members_up:${up}`,
+      `proxies:${acknowledged}`,
+      `change:${r.change ?? ''}`,
+      `started_at:${moving ? Math.floor(r.changedAt / 1000) : ''}`,
+      `keys_moved:${moved}`,
+      `keys_total_estimate:${this.driving ? this.progress.total : (r.keysTotalEstimate ?? 0)}`,
+      `drained:${(r.drained ?? []).join(',')}`,
+      `skipped:${(r.skipped ?? []).join(',')}`,
+      `abandoned:${r.abandoned === true ? 1 : 0}`,
+      `move_method:${this.options.handoff.method}`,
+      `move_failures:${this.options.handoff.premoveFailures}`,
+      `record:${this.recorded ? 'ok' : 'unreachable'}`,
+    ];
+    return lines.join('\r\n') + '\r\n';
+  }
+
+  private ringInfo(): RingInfo {
+    const shares = this.ring.keyShares();
+    const address = new Map(this.record.members.map((m) => [m.id, m.address]));
+    return {
+      epoch: this.record.epoch,
+      state: this.record.state,
+      members: this.ring.members.map((m, i) => ({
+        id: m.id,
+        address: address.get(m.id)!,
+        weight: m.weight,
+        share: shares[i],
+        up: this.health.get(m.id)?.up ?? false,
+      })),
+    };
   }
 
   private status(): MembershipStatus {
     return {
-      epoch: this.snapshot.ring.epoch,
-      nodes: this.snapshot.ring.members.map((m) => this.health.get(m.id) ?? { id: m.id, up: false }),
+      epoch: this.record.epoch,
+      state: this.record.state,
+      nodes: this.ring.members.map((m) => this.health.get(m.id) ?? { id: m.id, up: false }),
     };
   }
 }
 
+const member = (m: RecordMember): Member => ({ id: m.id, weight: m.weight });
+const previousRingOf = (r: MembershipRecord): Ring | null => (r.previous === undefined ? null : Ring.build(r.previous.map(member), r.epoch - 1));
 const changed = (snapshot: RingSnapshot): RingChanged => ({ type: 'RingChanged', snapshot });
+const TICK: MembershipMessage = { type: 'Tick' };
+const GO = { type: 'Go' } as const;
+const ABANDON = { type: 'Abandon' } as const;
+const PING = encodeCommand(['PING']);
+
+function pingBatch() {
+  const batch = takeBatch();
+  addToBatch(batch, 0, -1, PING);
+  return batch;
+}

@@ -7,11 +7,17 @@ import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
 import type { AdminQuery, BlobRequest } from '../routing/dispatch.js';
+import type { MembershipChange } from '../handoff/change.js';
+import type { MembershipRecord } from '../handoff/record.js';
 
 /** An immutable ring with the NodeActor of each of its members, as every connection routes by it. */
 export interface RingSnapshot {
+  /** During a handoff, the routing ring of Ring.transitionFrom(): owner indices past its members are pairs. */
   readonly ring: Ring;
-  /** NodeActor address of ring.members[i]. */
+  /**
+   * NodeActor address of ring.members[i]; during a handoff, followed by the PairActor of each
+   * pair, so that nodes[ownerIndex(hash)] is where any request goes.
+   */
   readonly nodes: readonly Address[];
 }
 
@@ -73,6 +79,16 @@ export interface NodeStats {
   readonly queuedBytes: number;
 }
 
+// PairActor: one per (old owner, new owner) of a running handoff.
+
+export type PairMessage =
+  /** Requests for keys that move between the pair's two nodes, as a NodeActor would get them. */
+  | Extract<NodeMessage, { type: 'Route' }>
+  /** Every proxy has acknowledged: move each request's keys, then send it to the new owner. */
+  | { readonly type: 'Go' }
+  /** The change was abandoned: send held and later requests to the old owner, as before. */
+  | { readonly type: 'Abandon' };
+
 // MembershipActor: one per proxy.
 
 /** A NodeActor's shared link went up or down. */
@@ -85,8 +101,25 @@ export type MembershipMessage =
   | NodeHealth
   /** Answered with a MembershipStatus. */
   | { readonly type: 'GetStatus'; readonly replyTo: Address }
-  /** A client's JUPITER NODES or STATUS: answered with a Replied batch filling `slot` of `replyTo`. */
-  | { readonly type: 'Admin'; readonly query: AdminQuery; readonly replyTo: Address; readonly slot: number };
+  /** Answered with a RingInfo. */
+  | { readonly type: 'GetRing'; readonly replyTo: Address }
+  /** A client's JUPITER command: answered with a Replied batch filling `slot` of `replyTo`. */
+  | { readonly type: 'Admin'; readonly query: AdminQuery; readonly replyTo: Address; readonly slot: number }
+  /** The embedding API's change: answered with a ChangeOutcome once accepted or refused. */
+  | { readonly type: 'Change'; readonly change: MembershipChange; readonly replyTo: Address }
+  /** A record read from the nodes (polled, announced, or written by this proxy). */
+  | { readonly type: 'RecordSeen'; readonly record: MembershipRecord }
+  /** This proxy's barrier for a prepare is done: nothing it sent under the old ring is still in flight. */
+  | { readonly type: 'Fenced'; readonly epoch: number }
+  /** Time to heartbeat and poll the record. */
+  | { readonly type: 'Tick' }
+  /** Progress of this proxy's migrator. */
+  | { readonly type: 'Progress'; readonly moved: number; readonly total: number }
+  /** This proxy's migrator stopped driving (done, abandoned, or lost the record to another). */
+  | { readonly type: 'Driven'; readonly error?: string };
+
+/** null: the change was accepted (the handoff runs on); else why it was refused. */
+export type ChangeOutcome = { readonly refused: string | null };
 
 // BlobActor: one per proxy.
 
@@ -101,5 +134,23 @@ export interface NodeStatus {
 
 export interface MembershipStatus {
   readonly epoch: number;
+  readonly state: MembershipRecord['state'];
   readonly nodes: readonly NodeStatus[];
+}
+
+/** One member of the ring as the embedding API shows it. */
+export interface RingMember {
+  /** Its id on the ring: its name, or its address. */
+  readonly id: string;
+  readonly address: string;
+  readonly weight: number;
+  /** Its share of the keys (of the hash space), 0 to 1. */
+  readonly share: number;
+  readonly up: boolean;
+}
+
+export interface RingInfo {
+  readonly epoch: number;
+  readonly state: MembershipRecord['state'];
+  readonly members: readonly RingMember[];
 }

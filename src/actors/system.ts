@@ -6,40 +6,31 @@ import { pino, type Logger } from 'pino';
 import { validateConfig } from '../config/load.js';
 import { memberId, type Config, type ConfigInput } from '../config/schema.js';
 import { Router } from '../routing/router.js';
-import { MEMBERS_FIXED } from '../protocol/errors.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Control } from '../handoff/control.js';
+import { bootstrapRecord } from '../handoff/bootstrap.js';
+import { Handoff } from '../handoff/handoff.js';
+import type { MembershipChange } from '../handoff/change.js';
+import type { RecordMember } from '../handoff/record.js';
 import { ActorRuntime, type Address } from './runtime.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
 import { blobBehavior } from './blob.js';
 import { Redis } from 'ioredis';
-import type { MembershipStatus, NodeStats, RingSnapshot } from './messages.js';
+import type { ChangeOutcome, MembershipStatus, NodeStats, RingInfo, RingSnapshot } from './messages.js';
 import { createRegistry, type MetricsSource } from '../metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { ProxyEventHub, type ProxyEventName, type ProxyEvents } from './events.js';
 import { nodeBehavior, type NodeOptions } from './node.js';
 import { WorkerHost } from './placement.js';
-import type { Member } from '../ring/ring.js';
 import type { ProxyFacts } from '../routing/dispatch.js';
 import { Tracing } from '../telemetry/tracing.js';
 import type { InstalledSdk } from '../telemetry/sdk.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** One member of the ring as the embedding API shows it. */
-export interface RingMember {
-  /** Its id on the ring: its name, or its address. */
-  readonly id: string;
-  readonly address: string;
-  readonly weight: number;
-  /** Its share of the keys (of the hash space), 0 to 1. */
-  readonly share: number;
-  readonly up: boolean;
-}
-
-export interface RingInfo {
-  readonly epoch: number;
-  readonly members: readonly RingMember[];
-}
+export type { RingInfo, RingMember } from './messages.js';
 
 export interface Proxy {
   /** The port the proxy listens on (useful with port 0). */
@@ -50,10 +41,15 @@ export interface Proxy {
   status(): Promise<MembershipStatus & { clients: number }>;
   /** The ring: its epoch, and each member's address, weight, share of the keys and state. */
   ring(): Promise<RingInfo>;
-  /** Membership changes while serving are not available yet: each rejects with a MembershipChangeError. */
-  addNode(address: string, weight?: number): Promise<void>;
-  removeNode(address: string): Promise<void>;
-  setWeight(address: string, weight: number): Promise<void>;
+  /**
+   * Membership changes: each resolves once the change is accepted (its handoff runs on; follow it
+   * with on('handoff-progress') and status().state), or rejects with a MembershipChangeError
+   * saying why it was refused. `node` is a member's name or host:port.
+   */
+  addNode(address: string, weight?: number, name?: string): Promise<void>;
+  removeNode(node: string): Promise<void>;
+  setWeight(node: string, weight: number): Promise<void>;
+  replaceNode(name: string, address: string): Promise<void>;
   /** Calls `listener` on each such event; returns the function that stops it. */
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): () => void;
   /** Stops accepting, lets in-flight requests finish (up to drainMs), then closes everything. */
@@ -61,8 +57,8 @@ export interface Proxy {
 }
 
 export class MembershipChangeError extends Error {
-  constructor(operation: string) {
-    super(`${operation}: ${MEMBERS_FIXED}`);
+  constructor(message: string) {
+    super(message);
     this.name = 'MembershipChangeError';
   }
 }
@@ -97,27 +93,48 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed'), sdk?.settings) : null;
 
   const events = new ProxyEventHub((err) => log.error({ err }, 'a proxy event listener failed'));
-  const nodeOf = (member: Member) => config.nodes.find((n) => memberId(n) === member.id)!;
-  const addressOf = (member: Member): string => {
-    const { host: h, port } = nodeOf(member);
-    return `${h.includes(':') ? `[${h}]` : h}:${port}`;
+  const nodeOptions = (member: RecordMember, health: Address): NodeOptions => {
+    const at = member.address.lastIndexOf(':');
+    const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
+    return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, ...config.backend };
   };
-  const nodeOptions = (member: Member, health: Address): NodeOptions => {
-    const { host: h, port } = nodeOf(member);
-    return { id: member.id, host: h, port, health, ...config.backend };
-  };
+  const configured: RecordMember[] = config.nodes.map((n) => ({
+    id: memberId(n),
+    address: `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`,
+    weight: n.weight,
+  }));
+  const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
+  let announced: () => void = () => {};
+  const control = new Control({ database: config.membership.database, connectTimeoutMs: config.backend.connectTimeoutMs }, () => announced());
+  const { record, recorded } = await bootstrapRecord(control, configured, config.backend.connectTimeoutMs * 2 + 500, membershipLog);
+  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags }, (event, fields) => log.warn(fields, event));
   let snapshot: RingSnapshot | undefined;
   const membership = runtime.spawn(
     membershipBehavior({
-      members: config.nodes.map((n) => ({ id: memberId(n), weight: n.weight })),
+      initial: record,
+      recorded,
+      settings: {
+        proxyId: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+        heartbeatMs: config.membership.heartbeatMs,
+        ackTimeoutMs: config.membership.ackTimeoutMs,
+        fenceTimeoutMs: config.backend.requestTimeoutMs + 1000,
+      },
+      control,
+      handoff,
       spawnNode: (member, health) =>
         host ? host.spawn('node', nodeOptions(member, health)) : runtime.spawn(nodeBehavior(nodeOptions(member, health))),
       published: (s) => (snapshot = s),
-      addressOf,
       notify: (e) => events.emit(e),
-      log: (event, fields) => (event === 'node down' ? log.warn(fields, event) : log.info(fields, event)),
+      log: membershipLog,
     }),
   );
+  // An announcement from any node: read the record now rather than at the next tick.
+  announced = () => runtime.tell(membership, { type: 'Tick' });
+  const change = async (c: MembershipChange): Promise<void> => {
+    const outcome = await runtime.ask<ChangeOutcome>(membership, (replyTo) => ({ type: 'Change', change: c, replyTo }), 30000);
+    if (outcome.refused !== null) throw new MembershipChangeError(outcome.refused);
+  };
+  const realNodes = (): readonly Address[] => (snapshot === undefined ? [] : snapshot.nodes.slice(0, snapshot.ring.members.length));
 
   // BLOB.* commands run over a client of this proxy itself, connected on first use (after listen).
   const selfHost = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
@@ -184,7 +201,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     clients: () => connections.size,
     membership: askStatus,
     async nodes() {
-      const asked = (snapshot?.nodes ?? []).map((node) => runtime.ask<NodeStats>(node, (replyTo) => ({ type: 'GetStats', replyTo }), 2000));
+      const asked = realNodes().map((node) => runtime.ask<NodeStats>(node, (replyTo) => ({ type: 'GetStats', replyTo }), 2000));
       // A node that does not answer in time (crashed, restarting) is left out of this scrape.
       return (await Promise.allSettled(asked)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     },
@@ -205,7 +222,6 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   } catch (error) {
     // Nothing may be left running when the proxy could not start.
     await metrics?.close();
-    for (const node of snapshot?.nodes ?? []) runtime.stop(node);
     runtime.stop(membership);
     runtime.stop(blobs);
     await host?.close();
@@ -215,6 +231,10 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   listeningPort = (server.address() as net.AddressInfo).port;
   log.info({ port: listeningPort, bind: config.bind, nodes: config.nodes.length, nodeActors: config.nodeActors, metricsPort: metrics?.port }, 'jupiter listening');
 
+  async function ringInfo(): Promise<RingInfo> {
+    return runtime.ask<RingInfo>(membership, (replyTo) => ({ type: 'GetRing', replyTo }), 5000);
+  }
+
   let stopping: Promise<void> | null = null;
   return {
     port: listeningPort,
@@ -223,24 +243,11 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     async status() {
       return { ...(await askStatus()), clients: connections.size };
     },
-    async ring() {
-      const { ring } = snapshot!;
-      const { nodes } = await askStatus();
-      const shares = ring.keyShares();
-      return {
-        epoch: ring.epoch,
-        members: ring.members.map((m, i) => ({
-          id: m.id,
-          address: addressOf(m),
-          weight: m.weight,
-          share: shares[i],
-          up: nodes.find((n) => n.id === m.id)?.up ?? false,
-        })),
-      };
-    },
-    addNode: () => Promise.reject(new MembershipChangeError('addNode')),
-    removeNode: () => Promise.reject(new MembershipChangeError('removeNode')),
-    setWeight: () => Promise.reject(new MembershipChangeError('setWeight')),
+    ring: ringInfo,
+    addNode: (address, weight = 1, name) => change({ op: 'add', id: name ?? address, address, weight }),
+    removeNode: (node) => change({ op: 'remove', node }),
+    setWeight: (node, weight) => change({ op: 'weight', node, weight }),
+    replaceNode: (name, address) => change({ op: 'replace', node: name, address }),
     on: (event, listener) => events.on(event, listener),
     stop(drainMs = 5000) {
       stopping ??= (async () => {
@@ -252,7 +259,6 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         await closed;
         await metrics?.close();
         runtime.stop(blobs);
-        for (const node of snapshot?.nodes ?? []) runtime.stop(node);
         runtime.stop(membership);
         await host?.close();
         await sdk?.shutdown();

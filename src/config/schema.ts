@@ -104,6 +104,34 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The membership record every proxy over the same nodes shares (README "Adding and removing nodes"). */
+    membership: z
+      .object({
+        /** The Redis database of each node that holds the record, heartbeats and acknowledgements. */
+        database: z.number().int().min(0).default(15),
+        /** How often a proxy renews its heartbeat and polls the record; a heartbeat lasts three times this. */
+        heartbeatMs: z.number().int().min(50).default(1000),
+        /** How long a change's prepare waits for every live proxy to acknowledge before it is abandoned. */
+        ackTimeoutMs: z.number().int().min(100).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    /** How keys move during a handoff. */
+    handoff: z
+      .object({
+        /** migrate: MIGRATE between nodes; restore: DUMP/RESTORE through jupiter; auto: MIGRATE until a node refuses it. */
+        method: z.enum(['auto', 'migrate', 'restore']).default('auto'),
+        /** MIGRATE's own timeout for a transfer between two nodes. */
+        migrateTimeoutMs: z.number().int().min(1).default(5000),
+        /** Keys the migrator looks at per SCAN step. */
+        batch: z.number().int().min(1).max(100000).default(1000),
+        /** Keys the migrator moves per second at most, so clients keep their latency (0: no limit). */
+        keysPerSecond: z.number().int().min(0).default(50000),
+        /** Attempts of one client-triggered move before it is reported and the request runs anyway. */
+        attempts: z.number().int().min(1).max(10).default(3),
+      })
+      .strict()
+      .prefault({}),
     /** The JUPITER admin commands (README "Admin commands"). */
     admin: z
       .object({
@@ -169,6 +197,9 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_LOG_LEVEL: { option: 'log.level', parse: (v) => v },
   JUPITER_METRICS_PORT: { option: 'metrics.port', parse: numberOrText },
   JUPITER_METRICS_BIND: { option: 'metrics.bind', parse: (v) => v },
+  JUPITER_MEMBERSHIP_DATABASE: { option: 'membership.database', parse: numberOrText },
+  JUPITER_HANDOFF_METHOD: { option: 'handoff.method', parse: (v) => v },
+  JUPITER_HANDOFF_KEYS_PER_SECOND: { option: 'handoff.keysPerSecond', parse: numberOrText },
   JUPITER_ADMIN_ENABLED: { option: 'admin.enabled', parse: booleanOrText },
   JUPITER_ADMIN_PASSWORD: { option: 'admin.password', parse: (v) => v },
   JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },

@@ -1,10 +1,16 @@
 // The background migrator of a handoff: walks one old owner with SCAN, finds the keys that the new
 // ring gives to another node, and moves them there in batches, at a bounded rate so that client
-// traffic keeps its latency. Keys placed by name only: keys written with hash= or index= follow
-// their hash key, which their name does not tell.
+// traffic keeps its latency. Keys are placed by name: a key on the old owner that its name does
+// not give to it under the old ring was written there with hash= or index=, and is left in place
+// rather than sent where its name points (where a client's hash= would never look for it).
 import type { Ring } from '../ring/ring.js';
 import { ownerOfKey } from '../routing/hashkey.js';
-import { addCounts, emptyCounts, type KeyMover, type MoveCounts, type NodeEnd } from './mover.js';
+import { addCounts, emptyCounts, type MoveCounts, type NodeEnd } from './mover.js';
+
+/** What moves a batch of keys from one node to another (the key mover, behind the key locks). */
+export interface BatchMover {
+  move(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd): Promise<MoveCounts>;
+}
 
 export interface DrainOptions {
   /** SCAN COUNT: keys looked at per step. */
@@ -17,23 +23,27 @@ export interface DrainOptions {
 export interface DrainProgress extends MoveCounts {
   /** Keys looked at so far. */
   scanned: number;
+  /** Keys on the old owner that their name does not place there (written with hash= or index=). */
+  leftInPlace: number;
   /** Whether the SCAN has come back to cursor 0. */
   done: boolean;
 }
 
 /**
- * Moves every key of `from` whose owner in `next` is another node to that node; resolves when
- * the SCAN is complete. `nodes` has an end for every member of `next`. Reports after each step.
+ * Moves every key `from` owns under `previous` whose owner in `next` is another node to that
+ * node; resolves when the SCAN is complete. `nodes` has an end for every member of `next`.
+ * Reports after each step.
  */
 export async function drainNode(
   from: NodeEnd,
+  previous: Ring,
   next: Ring,
   nodes: ReadonlyMap<string, NodeEnd>,
-  mover: KeyMover,
+  mover: BatchMover,
   options: DrainOptions,
   progress: (p: Readonly<DrainProgress>) => void = () => {},
 ): Promise<DrainProgress> {
-  const state: DrainProgress = { ...emptyCounts(), scanned: 0, done: false };
+  const state: DrainProgress = { ...emptyCounts(), scanned: 0, leftInPlace: 0, done: false };
   const started = Date.now();
   let cursor = '0';
   do {
@@ -44,6 +54,10 @@ export async function drainNode(
     for (const key of keys) {
       const owner = next.members[ownerOfKey(next, key, 0, key.length, options.hashTags)].id;
       if (owner === from.id) continue;
+      if (previous.members[ownerOfKey(previous, key, 0, key.length, options.hashTags)].id !== from.id) {
+        state.leftInPlace++;
+        continue;
+      }
       const group = byOwner.get(owner);
       if (group === undefined) byOwner.set(owner, [key]);
       else group.push(key);

@@ -21,12 +21,25 @@ export interface RecordMember {
 
 export interface MembershipRecord {
   readonly epoch: number;
+  /** Counts the updates within one epoch (prepare, handoff, each drained owner, stable). */
+  readonly revision: number;
   readonly members: readonly RecordMember[];
   readonly state: 'stable' | 'prepare' | 'handoff';
   /** During a handoff: the members of the epoch before. */
   readonly previous?: readonly RecordMember[];
-  /** During a handoff: the old owners already drained. */
+  /** During a handoff: the old owners already drained (or skipped, when they failed). */
   readonly drained?: readonly string[];
+  /** Old owners whose drain failed and was given up: their keys were left behind (misses). */
+  readonly skipped?: readonly string[];
+  /** The change that made this epoch, as an operator wrote it (`ADDNODE 10.0.0.4:6379`). */
+  readonly change?: string;
+  /** The proxy running the handoff's migrator. */
+  readonly driver?: string;
+  /** A stable record that undid a change whose prepare was not acknowledged in time. */
+  readonly abandoned?: boolean;
+  /** Keys moved so far by the migrator, and the keys it found on the old owners when it began. */
+  readonly keysMoved?: number;
+  readonly keysTotalEstimate?: number;
   /** When this epoch was proposed (ms since the epoch of time). */
   readonly changedAt: number;
 }
@@ -42,19 +55,27 @@ export class ChangeRefusedError extends Error {
   }
 }
 
-// Sets the record only if the node's epoch is the expected one; answers the epoch found otherwise.
+// Sets the record only if the node holds the expected epoch and revision; answers what it holds otherwise.
 const COMPARE_AND_SET = `
-local current = redis.call('HGET', KEYS[1], 'epoch') or '0'
-if current ~= ARGV[1] then return current end
-redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'record', ARGV[3])
+local epoch = redis.call('HGET', KEYS[1], 'epoch') or '0'
+local revision = redis.call('HGET', KEYS[1], 'revision') or '0'
+if epoch ~= ARGV[1] or revision ~= ARGV[2] then return epoch .. '.' .. revision end
+redis.call('HSET', KEYS[1], 'epoch', ARGV[3], 'revision', ARGV[4], 'record', ARGV[5])
 return 'OK'`;
 
-// Writes the record unless the node already holds a newer epoch.
+// Writes the record unless the node already holds the same or a newer (epoch, revision).
 const WRITE_IF_NEWER = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
-if current >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'record', ARGV[2])
+local epoch = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
+local revision = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
+local e, r = tonumber(ARGV[1]), tonumber(ARGV[2])
+if epoch > e or (epoch == e and revision >= r) then return 0 end
+redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'revision', ARGV[2], 'record', ARGV[3])
 return 1`;
+
+/** Whether record a is newer than b: a later epoch, or a later revision of the same epoch. */
+export function newer(a: MembershipRecord, b: MembershipRecord | null): boolean {
+  return b === null || a.epoch > b.epoch || (a.epoch === b.epoch && a.revision > b.revision);
+}
 
 /** The arbiter of changes from a record's epoch: its first member by id. */
 export function arbiterOf(members: readonly RecordMember[]): string {
@@ -70,37 +91,55 @@ export class RecordStore {
     const found = await Promise.allSettled([...this.ends.values()].map((e) => readFrom(e.client)));
     let newest: MembershipRecord | null = null;
     for (const r of found) {
-      if (r.status === 'fulfilled' && r.value !== null && (newest === null || r.value.epoch > newest.epoch)) newest = r.value;
+      if (r.status === 'fulfilled' && r.value !== null && newer(r.value, newest)) newest = r.value;
     }
     return newest;
   }
 
   /**
-   * Replaces the record of epoch `current.epoch` (0: none yet) by `next` (epoch + 1): a
-   * compare-and-set at the arbiter, then a copy to every node of both member lists. Throws
-   * ChangeRefusedError when another change won, or when the arbiter cannot be reached.
+   * Replaces the record `current` (null: none yet) by `next`, the next epoch (revision 0) or the
+   * next revision of the same epoch: a compare-and-set at the arbiter, then a copy to every node
+   * of both member lists. Throws ChangeRefusedError when another change won, or when the arbiter
+   * cannot be reached.
    */
   async propose(current: MembershipRecord | null, next: MembershipRecord): Promise<void> {
-    const expected = current?.epoch ?? 0;
-    if (next.epoch !== expected + 1) throw new Error(`a change goes from epoch ${expected} to ${expected + 1}, not ${next.epoch}`);
+    const epoch = current?.epoch ?? 0;
+    const revision = current?.revision ?? 0;
+    const follows = next.epoch === epoch + 1 ? next.revision === 0 : next.epoch === epoch && next.revision === revision + 1;
+    if (!follows) throw new Error(`record ${epoch}.${revision} cannot be followed by ${next.epoch}.${next.revision}`);
+    // Changes from an epoch are decided at one node of that epoch's members, which every proxy picks alike.
     const arbiterId = arbiterOf(current?.members ?? next.members);
     const arbiter = this.ends.get(arbiterId);
     if (arbiter === undefined) throw new ChangeRefusedError(`the membership record's arbiter ${arbiterId} is not known to this proxy`);
     const text = JSON.stringify(next);
     let answer: unknown;
     try {
-      answer = await arbiter.client.eval(COMPARE_AND_SET, 1, RECORD_KEY, String(expected), String(next.epoch), text);
+      answer = await arbiter.client.eval(COMPARE_AND_SET, 1, RECORD_KEY, String(epoch), String(revision), String(next.epoch), String(next.revision), text);
     } catch (error) {
       throw new ChangeRefusedError(`the membership record's arbiter ${arbiterId} cannot be reached: ${(error as Error).message}`);
     }
     if (answer !== 'OK') {
       const winner = await readFrom(arbiter.client).catch(() => null);
-      throw new ChangeRefusedError(`another change won: the membership record is at epoch ${String(answer)}, not ${expected}`, winner ?? undefined);
+      throw new ChangeRefusedError(`another change won: the membership record is at ${String(answer)}, not ${epoch}.${revision}`, winner ?? undefined);
     }
-    const others = new Set([...(current?.members ?? []), ...next.members].map((m) => m.id));
+    const others = new Set([...(current?.members ?? []), ...(current?.previous ?? []), ...next.members, ...(next.previous ?? [])].map((m) => m.id));
     others.delete(arbiterId);
-    // A node that misses the copy (down) is behind; read() prefers the newest epoch it finds.
-    await Promise.allSettled([...others].map((id) => this.ends.get(id)?.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(next.epoch), text)));
+    // A node that misses the copy (down) is behind; read() prefers the newest record it finds.
+    await Promise.allSettled(
+      [...others].map((id) => this.ends.get(id)?.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(next.epoch), String(next.revision), text)),
+    );
+  }
+
+  /**
+   * Writes `record` on every node that holds none or an older one; true when at least one took it.
+   * For a record that no node holds any more (none was reachable at start, or it was flushed).
+   */
+  async restore(record: MembershipRecord): Promise<boolean> {
+    const text = JSON.stringify(record);
+    const written = await Promise.allSettled(
+      [...this.ends.values()].map((e) => e.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(record.epoch), String(record.revision), text)),
+    );
+    return written.some((w) => w.status === 'fulfilled');
   }
 
   /** Says this proxy is alive for `ttlMs` more, and which epoch it has taken on; on every reachable node. */

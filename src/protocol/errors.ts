@@ -66,10 +66,10 @@ export const notSupported = (name: string): Buffer => line(`ERR '${name}' is not
 
 export const adminDisabled = line('ERR JUPITER admin commands are switched off on this proxy (admin.enabled: false)');
 export const adminNeedsAuth = line('NOAUTH JUPITER admin commands need JUPITER AUTH <admin.password> on this connection first');
-/** Why a membership change is refused, until live membership changes land (admin command and embedding API alike). */
-export const MEMBERS_FIXED = 'this jupiter cannot change its members while serving yet; restart it with the new node list';
-/** The JUPITER subcommands that change the membership. */
-export const membershipChangesUnavailable = (name: string): Buffer => line(`ERR ${name.replace('|', ' ').toUpperCase()}: ${MEMBERS_FIXED}`);
+/** A JUPITER subcommand whose arguments cannot be read. */
+export const badAdminArgument = (text: string): Buffer => line(`ERR ${text.replace(/[\r\n]/g, ' ')}`);
+/** A membership change that was refused: already running, lost to another, not applicable. */
+export const changeRefused = (text: string): Buffer => line(`ERR ${text.replace(/[\r\n]/g, ' ')}`);
 
 /** A BLOB.* command that failed: a missing chunk, a checksum mismatch, a node error. */
 export const blobFailed = (message: string): Buffer => line(`ERR ${message.replace(/[\r\n]/g, ' ')}`);

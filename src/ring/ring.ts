@@ -13,6 +13,22 @@ export interface MovedRange {
   readonly to: string;
 }
 
+/** An old owner and a new one between two rings: the keys of their moved ranges go through a handoff pair. */
+export interface Pair {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The ring requests route by during a handoff, and the pairs its extra owner indices stand for. */
+export interface Transition {
+  /**
+   * Members are those of the new ring; ownerIndex() answers members.length + p for a hash that
+   * moves from pairs[p].from to pairs[p].to while that old owner is not drained yet.
+   */
+  readonly ring: Ring;
+  readonly pairs: readonly Pair[];
+}
+
 // Points per unit of weight: enough that each node's share of keys stays
 // within a few percent of its fair share, while build stays cheap.
 const VNODES = 1000;
@@ -103,6 +119,50 @@ export class Ring {
       shares[owners[i]] += (points[i] - from) / (MAX_HASH + 1);
     }
     return shares;
+  }
+
+  /**
+   * The routing ring from `previous` to this one: the same lookup as any ring (so routing costs
+   * nothing more during a handoff), over the points of both, where a hash whose owner changes
+   * answers the index of its pair instead, unless its old owner is in `drained`. Pairs do not
+   * depend on `drained`, so their indices stay the same as old owners drain.
+   */
+  transitionFrom(previous: Ring, drained: ReadonlySet<string> = new Set()): Transition {
+    const moved = previous.movedRanges(this);
+    const keys = [...new Set(moved.map((r) => `${r.from}\n${r.to}`))].sort();
+    const pairs = keys.map((k) => {
+      const [from, to] = k.split('\n');
+      return Object.freeze({ from, to });
+    });
+    const pairIndex = new Map(keys.map((k, i) => [k, this.members.length + i]));
+    const index = new Map(this.members.map((m, i) => [m.id, i]));
+    // Each moved range ends at a point of one ring or the other; owners between are constant.
+    const points: number[] = [];
+    const owners: number[] = [];
+    let r = 0;
+    const a = previous.#points;
+    const b = this.#points;
+    let i = 0;
+    let j = 0;
+    for (let start = 0; start <= MAX_HASH; ) {
+      const end = Math.min(i < a.length ? a[i] : MAX_HASH, j < b.length ? b[j] : MAX_HASH);
+      const to = this.#owners[j < b.length ? j : 0];
+      while (r < moved.length && moved[r].end < start) r++;
+      const range = r < moved.length && moved[r].start <= start ? moved[r] : undefined;
+      const owner = range === undefined || drained.has(range.from) ? to : pairIndex.get(`${range.from}\n${range.to}`)!;
+      // Adjacent intervals with one owner share a point: the table stays the size of both rings.
+      if (owners.length > 0 && owners[owners.length - 1] === owner) points[points.length - 1] = end;
+      else {
+        points.push(end);
+        owners.push(owner);
+      }
+      if (i < a.length && a[i] === end) i++;
+      if (j < b.length && b[j] === end) j++;
+      start = end + 1;
+    }
+    // The wrap past the last point belongs to the first one: the last interval must end at MAX_HASH
+    // and the first point owns hashes up to it, which the loop above already gave the right owner.
+    return { ring: new Ring(this.members, this.epoch, Uint32Array.from(points), Uint32Array.from(owners)), pairs };
   }
 
   movedRanges(next: Ring): MovedRange[] {

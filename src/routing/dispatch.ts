@@ -4,6 +4,7 @@
 import type { Ring } from '../ring/ring.js';
 import type { CommandSpec } from '../protocol/commands.js';
 import type { RequestView } from './request.js';
+import type { MembershipChange } from '../handoff/change.js';
 
 export interface Part {
   readonly node: number;
@@ -33,7 +34,7 @@ export type BlobRequest =
   | { readonly op: 'list'; readonly prefix: string };
 
 /** What the admin commands may be asked; the MembershipActor answers. */
-export type AdminQuery = 'nodes' | 'status';
+export type AdminQuery = { readonly op: 'nodes' } | { readonly op: 'status' } | { readonly op: 'change'; readonly change: MembershipChange };
 
 export interface AdminPolicy {
   readonly enabled: boolean;

@@ -121,16 +121,23 @@ describe('drainNode', () => {
       for (const k of mine) pipeline.set(k, `v-${k}`);
       await pipeline.exec();
     }
+    // A key written with hash=: on a node its name does not give it under the old ring.
+    const pinned = keys.length;
+    const strayKey = 'stray:' + Array.from({ length: 100 }, (_, i) => i).find((i) => ownerIn(old, `stray:${i}`) === bNode && ownerIn(next, `stray:${i}`) === c);
+    await a.client.set(strayKey, 'pinned');
     const mover = new KeyMover({ method: 'auto', timeoutMs: 5000 });
     const reports: number[] = [];
     const results = [];
     for (const e of [a, bNode]) {
-      results.push(await drainNode(e, next, byId, mover, { batch: 200, keysPerSecond: 0, hashTags: true }, (p) => reports.push(p.scanned)));
+      results.push(await drainNode(e, old, next, byId, mover, { batch: 200, keysPerSecond: 0, hashTags: true }, (p) => reports.push(p.scanned)));
     }
     const expectedMoves = keys.filter((k) => ownerIn(next, k) === c).length;
     assert.ok(expectedMoves > 500, `${expectedMoves} keys move`);
     assert.equal(results.reduce((n, r) => n + r.moved, 0), expectedMoves);
-    assert.equal(results.reduce((n, r) => n + r.scanned, 0), keys.length);
+    assert.equal(results.reduce((n, r) => n + r.scanned, 0), pinned + 1);
+    assert.equal(results[0].leftInPlace, 1, 'the hash= key stays where it was written');
+    assert.equal(await a.client.get(strayKey), 'pinned');
+    await a.client.del(strayKey);
     assert.ok(results.every((r) => r.done && r.absent === 0 && r.keptNewer === 0));
     assert.ok(reports.length > 2, 'progress after each step');
     // Every key on exactly the node the new ring names, with its value.

@@ -13,7 +13,7 @@ describe('the membership record', () => {
   let ends: Map<string, NodeEnd>;
   let members: RecordMember[];
 
-  const record = (epoch: number, list: readonly RecordMember[]): MembershipRecord => ({ epoch, members: list, state: 'stable', changedAt: Date.now() });
+  const record = (epoch: number, list: readonly RecordMember[]): MembershipRecord => ({ epoch, revision: 0, members: list, state: 'stable', changedAt: Date.now() });
   const store = (): RecordStore => new RecordStore(ends);
 
   before(async () => {
@@ -57,7 +57,7 @@ describe('the membership record', () => {
     assert.equal(won.length, 1);
     assert.equal(lost.length, 1);
     assert.ok(lost[0].reason instanceof ChangeRefusedError);
-    assert.match(lost[0].reason.message, /another change won: the membership record is at epoch 2, not 1/);
+    assert.match(lost[0].reason.message, /another change won: the membership record is at 2.0, not 1.0/);
     assert.equal((lost[0].reason as ChangeRefusedError).current?.epoch, 2);
     // Every node of both lists ends up with the winner's record.
     const winner = (await store().read())!;

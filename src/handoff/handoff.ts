@@ -1,0 +1,67 @@
+// What a proxy's handoff pairs and its migrator share while keys move: the key mover, the locks
+// that serialize moves of one key, and the clients of every node involved. Owned by the
+// MembershipActor; the pair actors and the migrator only call into it.
+import type { Ring } from '../ring/ring.js';
+import { KeyLocks } from './locks.js';
+import { KeyMover, type MoveCounts, type MoveOptions, type NodeEnd } from './mover.js';
+import { drainNode, type DrainOptions, type DrainProgress } from './migrator.js';
+
+export interface HandoffSettings extends MoveOptions, DrainOptions {
+  /** Attempts of one move before it is given up and reported. */
+  readonly attempts: number;
+}
+
+const latin1 = (key: Buffer): string => key.toString('latin1');
+
+export class Handoff {
+  readonly locks = new KeyLocks();
+  private readonly mover: KeyMover;
+  /** Client pre-moves that failed every attempt: the request ran on the new owner anyway (reported). */
+  premoveFailures = 0;
+  lastFailure: string | null = null;
+
+  constructor(
+    /** The data client (database 0) of a member by id; undefined for an unknown one. */
+    private readonly endOf: (id: string) => NodeEnd | undefined,
+    private readonly settings: HandoffSettings,
+    private readonly log: (event: string, fields: Record<string, unknown>) => void,
+  ) {
+    this.mover = new KeyMover(settings);
+  }
+
+  /** The method in use (auto turns into restore after a refused MIGRATE). */
+  get method(): string {
+    return this.mover.current;
+  }
+
+  /** Moves the keys one request touches from `from` to `to` before the request runs on `to`. */
+  async premove(keys: readonly Buffer[], from: string, to: string): Promise<void> {
+    if (keys.length === 0) return;
+    const source = this.endOf(from);
+    const target = this.endOf(to);
+    if (source === undefined || target === undefined) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.locks.run(keys.map(latin1), () => this.mover.move(keys, source, target));
+        return;
+      } catch (error) {
+        if (attempt >= this.settings.attempts) {
+          // Best effort: a dead old owner's keys become misses; the request still runs.
+          this.premoveFailures++;
+          this.lastFailure = (error as Error).message;
+          this.log('moving a key before its request failed; the request runs on the new owner', { from, to, err: this.lastFailure });
+          return;
+        }
+      }
+    }
+  }
+
+  /** Drains one old owner: every key it owned by name under `previous` that `next` gives to another node. */
+  async drain(from: string, previous: Ring, next: Ring, progress: (p: Readonly<DrainProgress>) => void): Promise<DrainProgress> {
+    const source = this.endOf(from);
+    if (source === undefined) throw new Error(`no client for ${from}`);
+    const ends = new Map(next.members.map((m) => [m.id, this.endOf(m.id)!]));
+    const locked = { move: (keys: readonly Buffer[], a: NodeEnd, b: NodeEnd): Promise<MoveCounts> => this.locks.run(keys.map(latin1), () => this.mover.move(keys, a, b)) };
+    return drainNode(source, previous, next, ends, locked, this.settings, progress);
+  }
+}
