@@ -140,7 +140,8 @@ class MembershipActor implements Actor<MembershipMessage> {
     clearInterval(this.timer);
     for (const pair of this.pairs.values()) this.ctx.runtime.stop(pair.actor);
     for (const node of this.nodes.values()) this.ctx.runtime.stop(node.actor);
-    this.options.control.close();
+    const { control } = this.options;
+    void control.store.leave(this.options.settings.proxyId).finally(() => control.close());
   }
 
   private log(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
@@ -325,6 +326,15 @@ class MembershipActor implements Actor<MembershipMessage> {
       changedAt: Date.now(),
     };
     this.options.control.ensure(members);
+    if (change.op === 'add' || change.op === 'replace') {
+      // A node that does not answer would take its share of the keys into a hole: refuse it now.
+      const id = change.op === 'add' ? change.id : members.find((m) => m.address === change.address)!.id;
+      const unreachable = await this.options.control.ping(id, this.options.settings.fenceTimeoutMs);
+      if (unreachable !== null) {
+        this.options.control.retain(new Set([...current.members, ...(current.previous ?? [])].map((m) => m.id)));
+        return `${text}: ${change.address} does not answer PING (${unreachable})`;
+      }
+    }
     this.driving = true;
     try {
       await this.write(current, prepare);

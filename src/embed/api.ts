@@ -17,9 +17,10 @@ export interface ThreadApi {
   start(config: ConfigInput, options: ThreadStartOptions): Promise<{ port: number; config: Config }>;
   status(): Promise<MembershipStatus & { clients: number }>;
   ring(): Promise<RingInfo>;
-  addNode(address: string, weight?: number): Promise<void>;
-  removeNode(address: string): Promise<void>;
-  setWeight(address: string, weight: number): Promise<void>;
+  addNode(address: string, weight?: number, name?: string): Promise<void>;
+  removeNode(node: string): Promise<void>;
+  setWeight(node: string, weight: number): Promise<void>;
+  replaceNode(name: string, address: string): Promise<void>;
   /** `listener` is called with the data of `event` (comlink's remote types cannot carry the pairing). */
   on(event: ProxyEventName, listener: (data: ProxyEvents[ProxyEventName]) => void): Promise<number>;
   off(subscription: number): Promise<void>;

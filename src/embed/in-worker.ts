@@ -16,9 +16,10 @@ export interface WorkerProxy {
   readonly config: Config;
   status(): Promise<MembershipStatus & { clients: number }>;
   ring(): Promise<RingInfo>;
-  addNode(address: string, weight?: number): Promise<void>;
-  removeNode(address: string): Promise<void>;
-  setWeight(address: string, weight: number): Promise<void>;
+  addNode(address: string, weight?: number, name?: string): Promise<void>;
+  removeNode(node: string): Promise<void>;
+  setWeight(node: string, weight: number): Promise<void>;
+  replaceNode(name: string, address: string): Promise<void>;
   /** Calls `listener` (on the host's thread) on each such event; resolves with the function that stops it. */
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): Promise<() => Promise<void>>;
   /** Drains and stops the proxy (every socket, its tracing), then ends the worker thread. */
@@ -45,9 +46,10 @@ export async function startInWorker(config: ConfigInput, options: ThreadStartOpt
     config: started.config,
     status: () => remote.status(),
     ring: () => remote.ring(),
-    addNode: (address, weight) => remote.addNode(address, weight),
-    removeNode: (address) => remote.removeNode(address),
-    setWeight: (address, weight) => remote.setWeight(address, weight),
+    addNode: (address, weight, name) => remote.addNode(address, weight, name),
+    removeNode: (node) => remote.removeNode(node),
+    setWeight: (node, weight) => remote.setWeight(node, weight),
+    replaceNode: (name, address) => remote.replaceNode(name, address),
     async on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void) {
       // A comlink proxy of the listener: the worker's calls come back here as messages.
       const subscription = await remote.on(event, Comlink.proxy(listener as (data: ProxyEvents[ProxyEventName]) => void));

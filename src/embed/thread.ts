@@ -23,9 +23,10 @@ const api: ThreadApi = {
   },
   status: () => running().status(),
   ring: () => running().ring(),
-  addNode: (address, weight) => running().addNode(address, weight),
-  removeNode: (address) => running().removeNode(address),
-  setWeight: (address, weight) => running().setWeight(address, weight),
+  addNode: (address, weight, name) => running().addNode(address, weight, name),
+  removeNode: (node) => running().removeNode(node),
+  setWeight: (node, weight) => running().setWeight(node, weight),
+  replaceNode: (name, address) => running().replaceNode(name, address),
   async on(event, listener) {
     const id = nextSubscription++;
     // The listener is the host's function behind a comlink proxy: calling it posts a message.

@@ -43,6 +43,21 @@ export class Control {
     return this.clients.get(id)?.data;
   }
 
+  /** PINGs a node by member id; null when it answered, else why not. */
+  async ping(id: string, timeoutMs: number): Promise<string | null> {
+    const client = this.clients.get(id)?.data.client;
+    if (client === undefined) return 'not known';
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs)));
+    const answer = client.ping().then(
+      () => null,
+      (error: unknown) => (error as Error).message,
+    );
+    const result = await Promise.race([answer, late]);
+    clearTimeout(timer);
+    return result;
+  }
+
   /** Makes clients for members not known yet, or known at another address. */
   ensure(members: readonly RecordMember[]): void {
     for (const m of members) {

@@ -153,6 +153,11 @@ export class RecordStore {
     );
   }
 
+  /** Takes this proxy out of the heartbeats at once (it is stopping), so no barrier waits for it. */
+  async leave(proxyId: string): Promise<void> {
+    await Promise.allSettled([...this.ends.values()].map((e) => e.client.multi().zrem(PROXIES_KEY, proxyId).hdel(ACKS_KEY, proxyId).exec()));
+  }
+
   /** The proxies whose heartbeat has not run out, with the epoch each acknowledged (highest seen on any node). */
   async liveProxies(): Promise<Map<string, number>> {
     const now = Date.now();

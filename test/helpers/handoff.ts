@@ -42,9 +42,16 @@ export async function ringOf(client: Redis): Promise<{ ring: Ring; addressOf: Ma
 
 /**
  * For each key: which nodes hold it, by asking every node in `direct` (address to client). Returns
- * the keys not on exactly their owner.
+ * the keys held by a node other than their owner, or missing from their owner while `present` says
+ * they should be there (every key, unless told otherwise).
  */
-export async function misplaced(keys: readonly string[], ring: Ring, addressOf: Map<string, string>, direct: Map<string, Redis>): Promise<string[]> {
+export async function misplaced(
+  keys: readonly string[],
+  ring: Ring,
+  addressOf: Map<string, string>,
+  direct: Map<string, Redis>,
+  present: (key: string) => boolean = () => true,
+): Promise<string[]> {
   const bad: string[] = [];
   const held = new Map<string, boolean[]>();
   for (const [address, client] of direct) {
@@ -56,7 +63,7 @@ export async function misplaced(keys: readonly string[], ring: Ring, addressOf: 
   keys.forEach((k, i) => {
     const owner = addressOf.get(ring.members[ownerOfKeyString(ring, k, true)].id)!;
     for (const [address, results] of held) {
-      if (results[i] !== (address === owner)) {
+      if (results[i] ? address !== owner : address === owner && present(k)) {
         bad.push(`${k}: ${results[i] ? 'on' : 'missing from'} ${address} (owner ${owner})`);
         return;
       }

@@ -12,8 +12,10 @@ describe('named nodes', () => {
   let replica: RedisNode;
   const proxies: Proxy[] = [];
   const clients: Redis[] = [];
-  const proxy = async (list: string[]): Promise<Redis> => {
-    const p = await createProxy({ port: 0, nodes: list, nodeActors: nodeActorsPlacement, log: { level: 'silent' } });
+  // Each proxy keeps its membership record in a database of its own unless told to share one.
+  let database = 15;
+  const proxy = async (list: string[], db = database--): Promise<Redis> => {
+    const p = await createProxy({ port: 0, nodes: list, nodeActors: nodeActorsPlacement, log: { level: 'silent' }, membership: { database: db, heartbeatMs: 100 } });
     proxies.push(p);
     const c = new Redis({ port: p.port, host: '127.0.0.1' });
     clients.push(c);
@@ -50,6 +52,14 @@ describe('named nodes', () => {
     }
     const afterFailover = await proxy(named(replica));
     assert.deepEqual(await afterFailover.mget(...keys), keys.map((k) => `v-${k}`));
+    // The running proxy is told the new address: JUPITER REPLACENODE moves no key.
+    await rep.replicaof('NO', 'ONE');
+    assert.equal(await before.call('JUPITER', 'REPLACENODE', 'n3', replica.address), 'OK');
+    while (!String(await before.call('JUPITER', 'STATUS')).includes('state:stable\r\nepoch:2')) await new Promise((r) => setTimeout(r, 20));
+    assert.match(String(await before.call('JUPITER', 'NODES')), new RegExp(`^n3 address=${replica.address} weight=1 `, 'm'));
+    assert.match(String(await before.call('JUPITER', 'STATUS')), /keys_moved:0\r\n/);
+    await direct(nodes[2]).flushall();
+    assert.deepEqual(await before.mget(...keys), keys.map((k) => `v-${k}`), 'every key is read from the new address');
     // Unnamed, the new address is a new ring member: keys move between nodes and some are not found.
     const unnamed = await proxy([nodes[0].address, nodes[1].address, replica.address]);
     const found = (await unnamed.mget(...keys)).filter((v) => v !== null).length;

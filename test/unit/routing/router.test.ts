@@ -633,12 +633,21 @@ test('EVAL, EVALSHA and FCALL with no keys ask for hash= instead of running on a
   assert.deepEqual(fwd(only(route(['EVAL', 'return 1', '1', k]).d)), { kind: 'forward', node: 2, bytes: resp('EVAL', 'return 1', '1', k) });
 });
 
-test('JUPITER NODES and STATUS ask the MembershipActor; JUPITER commands obey admin.enabled and admin.password', () => {
+test('JUPITER NODES, STATUS and the changes ask the MembershipActor; JUPITER commands obey admin.enabled and admin.password', () => {
   const ask = (args: string[], d = new FakeDispatch(ring)) => only(routeBytes(encodeCommand(args), d).d);
-  assert.deepEqual(ask(['JUPITER', 'NODES']), { kind: 'ask', query: 'nodes' });
-  assert.deepEqual(ask(['jupiter', 'status']), { kind: 'ask', query: 'status' });
-  assert.deepEqual(ask(['JUPITER', 'STATUS', 'hash=k']), { kind: 'ask', query: 'status' }, 'hash= does not send it to a node');
-  assert.match(replyOf(['JUPITER', 'ADDNODE', '127.0.0.1:7009']), /^-ERR JUPITER ADDNODE: this jupiter cannot change its members while serving yet/);
+  assert.deepEqual(ask(['JUPITER', 'NODES']), { kind: 'ask', query: { op: 'nodes' } });
+  assert.deepEqual(ask(['jupiter', 'status']), { kind: 'ask', query: { op: 'status' } });
+  assert.deepEqual(ask(['JUPITER', 'STATUS', 'hash=k']), { kind: 'ask', query: { op: 'status' } }, 'hash= does not send it to a node');
+  const change = (...args: string[]) => (ask(['JUPITER', ...args]) as { query: { change: unknown } }).query.change;
+  assert.deepEqual(change('ADDNODE', '127.0.0.1:7009'), { op: 'add', id: '127.0.0.1:7009', address: '127.0.0.1:7009', weight: 1 });
+  assert.deepEqual(change('addnode', 'cache-4=10.0.0.4:6379', '2.5'), { op: 'add', id: 'cache-4', address: '10.0.0.4:6379', weight: 2.5 });
+  assert.deepEqual(change('REMOVENODE', 'cache-4'), { op: 'remove', node: 'cache-4' });
+  assert.deepEqual(change('SETWEIGHT', '10.0.0.1:6379', '3'), { op: 'weight', node: '10.0.0.1:6379', weight: 3 });
+  assert.deepEqual(change('REPLACENODE', 'cache-4', '10.0.0.9:6379'), { op: 'replace', node: 'cache-4', address: '10.0.0.9:6379' });
+  assert.equal(replyOf(['JUPITER', 'ADDNODE', 'nowhere']), "-ERR 'nowhere' is not [<name>=]<host:port>\r\n");
+  assert.equal(replyOf(['JUPITER', 'ADDNODE', '127.0.0.1:7009', '0']), "-ERR weight '0' is not a number above 0 and at most 100\r\n");
+  assert.equal(replyOf(['JUPITER', 'SETWEIGHT', 'a', 'x']), "-ERR weight 'x' is not a number above 0 and at most 100\r\n");
+  assert.equal(replyOf(['JUPITER', 'REPLACENODE', 'a', 'b']), "-ERR 'b' is not <host:port>\r\n");
   assert.equal(replyOf(['JUPITER', 'NODES', 'extra']), "-ERR wrong number of arguments for 'jupiter|nodes' command\r\n");
   assert.equal(replyOf(['JUPITER', 'FOO']), "-ERR unknown subcommand 'FOO'. Try JUPITER HELP.\r\n");
 
@@ -659,7 +668,7 @@ test('JUPITER NODES and STATUS ask the MembershipActor; JUPITER commands obey ad
   assert.equal((onLocked(['JUPITER', 'AUTH', 'wrong']) as { bytes: string }).bytes, '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
   assert.equal(locked.client.admin, false);
   assert.equal((onLocked(['JUPITER', 'AUTH', 's3cret']) as { bytes: string }).bytes, '+OK\r\n');
-  assert.deepEqual(onLocked(['JUPITER', 'NODES']), { kind: 'ask', query: 'nodes' });
+  assert.deepEqual(onLocked(['JUPITER', 'NODES']), { kind: 'ask', query: { op: 'nodes' } });
   assert.equal((ask(['JUPITER', 'AUTH', 'any']) as { bytes: string }).bytes, '-WRONGPASS invalid username-password pair or user is disabled.\r\n', 'no password set: nothing to pass');
 });
 
