@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Control } from '../handoff/control.js';
 import { bootstrapRecord } from '../handoff/bootstrap.js';
+import { PlacementIndex } from '../handoff/placement-index.js';
 import { Handoff } from '../handoff/handoff.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { RecordMember } from '../handoff/record.js';
@@ -107,7 +108,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   let announced: () => void = () => {};
   const control = new Control({ database: config.membership.database, connectTimeoutMs: config.backend.connectTimeoutMs }, () => announced());
   const { record, recorded } = await bootstrapRecord(control, configured, config.backend.connectTimeoutMs * 2 + 500, membershipLog);
-  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags }, (event, fields) => log.warn(fields, event));
+  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags }, (event, fields) => log.warn(fields, event), new PlacementIndex(config.membership.database));
   let snapshot: RingSnapshot | undefined;
   const membership = runtime.spawn(
     membershipBehavior({
@@ -141,7 +142,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const blobs = runtime.spawn(
     blobBehavior({ connect: () => new Redis({ host: selfHost, port: listeningPort, maxRetriesPerRequest: 1, enableReadyCheck: false }) }),
   );
-  const router = new Router({ prefixes: config.prefixes });
+  const router = new Router({ prefixes: config.prefixes, placementDatabase: config.membership.database });
   const limits: ConnectionLimits = {
     parser: {
       maxBulkLength: config.limits.maxBulkLength,

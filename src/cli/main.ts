@@ -6,6 +6,7 @@ import { commaList, configSchema, LOG_LEVELS, NODE_ACTOR_PLACEMENTS, numberOrTex
 import { demo } from './demo.js';
 import { serve } from './serve.js';
 import * as blob from './blob.js';
+import * as admin from './admin.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 // Shown in the help; they come from the schema, the one source of every option's default.
@@ -87,5 +88,34 @@ blobs
   .command('ls [prefix]')
   .description('list the blobs whose names start with PREFIX')
   .action((prefix?: string) => blob.ls(blobs.opts(), prefix));
+
+const admins = program
+  .command('admin')
+  .description('show and change the members of a running jupiter (the JUPITER admin commands)')
+  .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380')
+  .option('--password <password>', 'the admin.password, when one is set (env JUPITER_ADMIN_PASSWORD)');
+admins
+  .command('nodes')
+  .description('one line per member: id, address, weight, state and share of the keys')
+  .action(() => admin.nodes(admins.opts()));
+admins
+  .command('status')
+  .description('the membership state as field:value lines (state, epoch, keys_moved...)')
+  .action(() => admin.showStatus(admins.opts()));
+const changeCommand = (usage: string, description: string, args: (...a: string[]) => string[]): void => {
+  admins
+    .command(usage)
+    .description(`${description}; waits until the handoff ends, with a progress bar when stderr is a terminal`)
+    .option('--no-wait', 'return once the change is accepted')
+    .action((...a: unknown[]) => {
+      const values = a.filter((v): v is string => typeof v === 'string');
+      const options = a.find((v) => typeof v === 'object' && v !== null && 'wait' in v) as admin.ChangeFlags;
+      return admin.change(admins.opts(), options, args(...values));
+    });
+};
+changeCommand('add <address> [weight]', 'add a node (name=host:port for a named one)', (address, weight) => ['ADDNODE', address, ...(weight ? [weight] : [])]);
+changeCommand('remove <node>', "remove a member (its name or address); its keys move to the others", (node) => ['REMOVENODE', node]);
+changeCommand('weight <node> <weight>', "change a member's weight", (node, weight) => ['SETWEIGHT', node, weight]);
+changeCommand('replace <name> <address>', "give a named member a new address; no key moves", (name, address) => ['REPLACENODE', name, address]);
 
 await program.parseAsync();

@@ -3,8 +3,9 @@
 // MembershipActor; the pair actors and the migrator only call into it.
 import type { Ring } from '../ring/ring.js';
 import { KeyLocks } from './locks.js';
-import { KeyMover, type MoveCounts, type MoveOptions, type NodeEnd } from './mover.js';
-import { drainNode, type DrainOptions, type DrainProgress } from './migrator.js';
+import { KeyMover, type MoveOptions, type NodeEnd } from './mover.js';
+import { drainNode, type BatchMover, type DrainOptions, type DrainProgress } from './migrator.js';
+import type { PlacementIndex } from './placement-index.js';
 
 export interface HandoffSettings extends MoveOptions, DrainOptions {
   /** Attempts of one move before it is given up and reported. */
@@ -16,6 +17,8 @@ const latin1 = (key: Buffer): string => key.toString('latin1');
 export class Handoff {
   readonly locks = new KeyLocks();
   private readonly mover: KeyMover;
+  /** Every move, by a client's request or by the migrator: behind the key locks, index entries carried along. */
+  private readonly locked: BatchMover;
   /** Client pre-moves that failed every attempt: the request ran on the new owner anyway (reported). */
   premoveFailures = 0;
   lastFailure: string | null = null;
@@ -25,8 +28,18 @@ export class Handoff {
     private readonly endOf: (id: string) => NodeEnd | undefined,
     private readonly settings: HandoffSettings,
     private readonly log: (event: string, fields: Record<string, unknown>) => void,
+    index: PlacementIndex,
   ) {
     this.mover = new KeyMover(settings);
+    this.locked = {
+      move: (keys, from, to) =>
+        this.locks.run(keys.map(latin1), async () => {
+          const counts = await this.mover.move(keys, from, to);
+          await index.carry(keys, from.client, to.client);
+          return counts;
+        }),
+      placedBy: (from, keys) => index.lookup(from.client, keys),
+    };
   }
 
   /** The method in use (auto turns into restore after a refused MIGRATE). */
@@ -42,7 +55,7 @@ export class Handoff {
     if (source === undefined || target === undefined) return;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.locks.run(keys.map(latin1), () => this.mover.move(keys, source, target));
+        await this.locked.move(keys, source, target);
         return;
       } catch (error) {
         if (attempt >= this.settings.attempts) {
@@ -56,12 +69,11 @@ export class Handoff {
     }
   }
 
-  /** Drains one old owner: every key it owned by name under `previous` that `next` gives to another node. */
+  /** Drains one old owner: every key it owned (by name, or by its indexed hash key) under `previous` that `next` gives to another node. */
   async drain(from: string, previous: Ring, next: Ring, progress: (p: Readonly<DrainProgress>) => void): Promise<DrainProgress> {
     const source = this.endOf(from);
     if (source === undefined) throw new Error(`no client for ${from}`);
     const ends = new Map(next.members.map((m) => [m.id, this.endOf(m.id)!]));
-    const locked = { move: (keys: readonly Buffer[], a: NodeEnd, b: NodeEnd): Promise<MoveCounts> => this.locks.run(keys.map(latin1), () => this.mover.move(keys, a, b)) };
-    return drainNode(source, previous, next, ends, locked, this.settings, progress);
+    return drainNode(source, previous, next, ends, this.locked, this.settings, progress);
   }
 }

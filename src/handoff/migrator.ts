@@ -1,8 +1,8 @@
 // The background migrator of a handoff: walks one old owner with SCAN, finds the keys that the new
 // ring gives to another node, and moves them there in batches, at a bounded rate so that client
-// traffic keeps its latency. Keys are placed by name: a key on the old owner that its name does
-// not give to it under the old ring was written there with hash= or index=, and is left in place
-// rather than sent where its name points (where a client's hash= would never look for it).
+// traffic keeps its latency. A key is placed by its name, or by the hash key the placement index
+// holds for it (written with hash= or index=). A key that neither gives to the old owner under the
+// old ring is left in place rather than guessed at.
 import type { Ring } from '../ring/ring.js';
 import { ownerOfKey } from '../routing/hashkey.js';
 import { addCounts, emptyCounts, type MoveCounts, type NodeEnd } from './mover.js';
@@ -10,6 +10,8 @@ import { addCounts, emptyCounts, type MoveCounts, type NodeEnd } from './mover.j
 /** What moves a batch of keys from one node to another (the key mover, behind the key locks). */
 export interface BatchMover {
   move(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd): Promise<MoveCounts>;
+  /** The hash key each key was written with (placement index), or null for one placed by name. */
+  placedBy(from: NodeEnd, keys: readonly Buffer[]): Promise<(Buffer | null)[]>;
 }
 
 export interface DrainOptions {
@@ -23,7 +25,7 @@ export interface DrainOptions {
 export interface DrainProgress extends MoveCounts {
   /** Keys looked at so far. */
   scanned: number;
-  /** Keys on the old owner that their name does not place there (written with hash= or index=). */
+  /** Keys on the old owner that neither their name nor an index entry places there. */
   leftInPlace: number;
   /** Whether the SCAN has come back to cursor 0. */
   done: boolean;
@@ -51,10 +53,13 @@ export async function drainNode(
     cursor = nextCursor.toString('latin1');
     state.scanned += keys.length;
     const byOwner = new Map<string, Buffer[]>();
-    for (const key of keys) {
-      const owner = next.members[ownerOfKey(next, key, 0, key.length, options.hashTags)].id;
+    const placed = await mover.placedBy(from, keys);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const by = placed[i] ?? key;
+      const owner = next.members[ownerOfKey(next, by, 0, by.length, options.hashTags)].id;
       if (owner === from.id) continue;
-      if (previous.members[ownerOfKey(previous, key, 0, key.length, options.hashTags)].id !== from.id) {
+      if (previous.members[ownerOfKey(previous, by, 0, by.length, options.hashTags)].id !== from.id) {
         state.leftInPlace++;
         continue;
       }

@@ -22,6 +22,8 @@ export interface CommandSpec {
   readonly keyed: boolean;
   readonly blocking: boolean;
   readonly pubsub: boolean;
+  /** May add data (Redis's denyoom flag: SET, HSET, LPUSH...; not DEL or EXPIRE). */
+  readonly grows: boolean;
   /** Known to run long on a big dataset: sent over a node's side link, off the shared pipeline. */
   readonly slow: boolean;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
@@ -48,6 +50,7 @@ function toSpec(name: string, raw: RawSpec): CommandSpec {
     keyed: movable || raw.keyStart > 0,
     blocking: raw.flags.includes('blocking'),
     pubsub: raw.flags.includes('pubsub'),
+    grows: raw.flags.includes('denyoom'),
     slow: SLOW.has(name.split('|')[0]),
     subcommands: subs,
   };

@@ -23,3 +23,12 @@ export function ownerOfKeyString(ring: Ring, key: string, hashTags: boolean): nu
   const bytes = Buffer.from(key, 'latin1');
   return ownerOfKey(ring, bytes, 0, bytes.length, hashTags);
 }
+
+/** The bytes a key is hashed by: its {tag} when it has one, else the whole key. */
+export function hashedPart(key: Buffer, hashTags: boolean): Buffer {
+  if (!hashTags) return key;
+  const open = key.indexOf(123);
+  if (open < 0) return key;
+  const close = key.indexOf(125, open + 1);
+  return close > open + 1 ? key.subarray(open + 1, close) : key;
+}

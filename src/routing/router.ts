@@ -1,9 +1,10 @@
 // One request's routing, in order: strip trailing options (hash=, index=, traceparent=), find the
 // command, check its arity, then either pin it to the node of an explicit hash key or let its
 // shape decide. Every refusal is a Redis-style error reply.
-import { arityOk, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
+import { arityOk, keyPositions, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
 import { unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
-import { ownerOfKey, ownerOfKeyString } from './hashkey.js';
+import { placementWrite } from '../handoff/placement-index.js';
+import { hashedPart, ownerOfKey } from './hashkey.js';
 import { compileOptionTest, stripOptions, type OptionPrefixes } from './options.js';
 import { shapeOf } from './shapes/index.js';
 import { isSlow } from './slow.js';
@@ -12,8 +13,11 @@ import type { RequestView } from './request.js';
 
 export interface RouterConfig {
   readonly prefixes: OptionPrefixes;
+  /** The membership database, where hash=/index= writes record their keys; unset: not recorded. */
+  readonly placementDatabase?: number;
 }
 
+const requestReply = (replies: readonly Uint8Array[]): Uint8Array => replies[1];
 
 export class Router {
   private readonly hasOptions: (req: RequestView) => boolean;
@@ -32,17 +36,30 @@ export class Router {
     const shape = shapeOf(spec);
     if (options !== undefined && !shape.connectionLocal) {
       if (options.hashKey !== undefined) {
-        d.forward(ownerOfKeyString(d.ring, options.hashKey, d.hashTags), req.raw, isSlow(req, spec));
+        this.pin(Buffer.from(options.hashKey, 'latin1'), req, spec, d);
         return options.traceparent;
       }
       if (options.index !== undefined) {
         if (options.index < 1 || options.index >= req.argc) d.reply(wrongArity(spec.name));
-        else d.forward(ownerOfKey(d.ring, req.raw, req.starts[options.index], req.ends[options.index], d.hashTags), req.raw, isSlow(req, spec));
+        else this.pin(req.argBuffer(options.index), req, spec, d);
         return options.traceparent;
       }
     }
     shape.dispatch(req, spec, d);
     return options?.traceparent;
+  }
+
+  /**
+   * Sends a request to the node of an explicit hash key. A write that may create keys placed
+   * apart from their names records them in the node's placement index first, in the same pipeline.
+   */
+  private pin(hashKey: Buffer, req: RequestView, spec: CommandSpec, d: Dispatch): void {
+    const node = ownerOfKey(d.ring, hashKey, 0, hashKey.length, d.hashTags);
+    const slow = isSlow(req, spec);
+    const database = this.config.placementDatabase;
+    const placed = database !== undefined && spec.grows ? keysPlacedApart(req, spec, hashKey, d.hashTags) : [];
+    if (placed.length === 0) return d.forward(node, req.raw, slow);
+    d.fragment([{ node, bytes: placementWrite(database!, placed, hashKey) }, { node, bytes: req.raw, slow }], requestReply);
   }
 
   /** The command (or subcommand) spec, or undefined after replying with Redis's error. */
@@ -73,4 +90,17 @@ export class Router {
     }
     return sub;
   }
+}
+
+/** The request's keys that its name would hash elsewhere than `hashKey` on some ring. */
+function keysPlacedApart(req: RequestView, spec: CommandSpec, hashKey: Buffer, hashTags: boolean): Buffer[] {
+  if (!spec.keyed) return [];
+  const positions = spec.singleKey ? [1] : keyPositions(spec.name, req.argStrings());
+  const by = hashedPart(hashKey, hashTags);
+  const apart: Buffer[] = [];
+  for (const i of positions) {
+    const key = req.argBuffer(i);
+    if (!hashedPart(key, hashTags).equals(by)) apart.push(Buffer.from(key));
+  }
+  return apart;
 }

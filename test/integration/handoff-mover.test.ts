@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type RedisNode } from '../helpers/redis.js';
 import { KeyMover, MoveError, type NodeEnd } from '../../src/handoff/mover.js';
-import { drainNode } from '../../src/handoff/migrator.js';
+import { drainNode, type BatchMover } from '../../src/handoff/migrator.js';
+import { PlacementIndex, PLACEMENT_INDEX } from '../../src/handoff/placement-index.js';
 import { Ring } from '../../src/ring/ring.js';
 import { ownerOfKeyString } from '../../src/routing/hashkey.js';
 
@@ -108,7 +109,7 @@ describe('drainNode', () => {
     await Promise.all(nodes.map((n) => n.stop()));
   });
 
-  it('after a third node joins, moves to it exactly the keys the new ring gives it, {tag} keys with their tag, and nothing else', async () => {
+  it('after a third node joins, moves to it exactly the keys the new ring gives it, {tag} keys with their tag, indexed keys with their hash key, and nothing else', async () => {
     const [a, bNode, c] = ends;
     const old = Ring.build([a, bNode].map((e) => ({ id: e.id, weight: 1 })), 1);
     const next = Ring.build([a, bNode, c].map((e) => ({ id: e.id, weight: 1 })), 2);
@@ -125,7 +126,27 @@ describe('drainNode', () => {
     const pinned = keys.length;
     const strayKey = 'stray:' + Array.from({ length: 100 }, (_, i) => i).find((i) => ownerIn(old, `stray:${i}`) === bNode && ownerIn(next, `stray:${i}`) === c);
     await a.client.set(strayKey, 'pinned');
-    const mover = new KeyMover({ method: 'auto', timeoutMs: 5000 });
+    // Keys written with hash=H and recorded in the placement index: they follow H from a to c.
+    const hashKey = 'H' + Array.from({ length: 200 }, (_, i) => i).find((i) => ownerIn(old, `H${i}`) === a && ownerIn(next, `H${i}`) === c);
+    const grouped = ['g1', 'g2', 'g3'];
+    const indexOf = (e: NodeEnd): Redis => {
+      const client = new Redis({ port: e.port, host: '127.0.0.1', db: 15 });
+      clients.push(client);
+      return client;
+    };
+    const [indexA, indexC] = [indexOf(a), indexOf(c)];
+    for (const g of grouped) await a.client.set(g, `grouped-${g}`);
+    await indexA.hset(PLACEMENT_INDEX, ...grouped.flatMap((g) => [g, hashKey]));
+    const keyMover = new KeyMover({ method: 'auto', timeoutMs: 5000 });
+    const index = new PlacementIndex(15);
+    const mover: BatchMover = {
+      move: async (batch, from, to) => {
+        const counts = await keyMover.move(batch, from, to);
+        await index.carry(batch, from.client, to.client);
+        return counts;
+      },
+      placedBy: (from, batch) => index.lookup(from.client, batch),
+    };
     const reports: number[] = [];
     const results = [];
     for (const e of [a, bNode]) {
@@ -133,8 +154,12 @@ describe('drainNode', () => {
     }
     const expectedMoves = keys.filter((k) => ownerIn(next, k) === c).length;
     assert.ok(expectedMoves > 500, `${expectedMoves} keys move`);
-    assert.equal(results.reduce((n, r) => n + r.moved, 0), expectedMoves);
-    assert.equal(results.reduce((n, r) => n + r.scanned, 0), pinned + 1);
+    assert.equal(results.reduce((n, r) => n + r.moved, 0), expectedMoves + grouped.length);
+    assert.equal(results.reduce((n, r) => n + r.scanned, 0), pinned + 1 + grouped.length);
+    assert.deepEqual(await c.client.mget(...grouped), grouped.map((g) => `grouped-${g}`), 'the hash= group moved with its hash key');
+    assert.deepEqual(await indexC.hgetall(PLACEMENT_INDEX), Object.fromEntries(grouped.map((g) => [g, hashKey])), 'and its index entries with it');
+    assert.equal(await indexA.exists(PLACEMENT_INDEX), 0);
+    await c.client.del(...grouped);
     assert.equal(results[0].leftInPlace, 1, 'the hash= key stays where it was written');
     assert.equal(await a.client.get(strayKey), 'pinned');
     await a.client.del(strayKey);

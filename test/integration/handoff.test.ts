@@ -5,6 +5,7 @@ import { createProxy, type Proxy } from '../../src/actors/system.js';
 import { startRedis, startRedisNodes, type RedisNode } from '../helpers/redis.js';
 import { nodeActorsPlacement } from '../helpers/cluster.js';
 import { misplaced, ringOf, status, waitStable } from '../helpers/handoff.js';
+import { ownerOfKeyString } from '../../src/routing/hashkey.js';
 
 describe('one proxy: ADDNODE and REMOVENODE hand keys off while serving', () => {
   let nodes: RedisNode[];
@@ -64,5 +65,43 @@ describe('one proxy: ADDNODE and REMOVENODE hand keys off while serving', () => 
     clients.push(removed);
     assert.equal(await removed.dbsize(), 0, 'the removed node holds nothing');
     assert.deepEqual(await client.mget(all.slice(-3)), ['98', '99', '100']);
+  });
+
+  it("keeps the seed's hash= group together on its hash key's node while nodes come and go, and FLUSHALL keeps the record", async () => {
+    // FLUSHALL through jupiter empties database 0 only: the record and the placement index stay.
+    const before = await status(client);
+    assert.equal(await client.flushall(), 'OK');
+    const members = await ringOf(client);
+    const record = new Redis({ port: Number(members.addressOf.values().next().value!.split(':')[1]), db: 15 });
+    clients.push(record);
+    assert.ok((await record.dbsize()) > 0, 'the membership record survived FLUSHALL');
+    assert.equal((await status(client)).epoch, before.epoch);
+
+    assert.equal(await client.call('MSET', 'key1', 'val1', 'key2', 'val2', 'key3', 'val3', 'hash=somekey'), 'OK');
+    const all = direct([...nodes, extra]);
+    const group = ['key1', 'key2', 'key3'];
+    const check = async (step: string): Promise<string> => {
+      const { ring, addressOf } = await ringOf(client);
+      const home = addressOf.get(ring.members[ownerOfKeyString(ring, 'somekey', true)].id)!;
+      const [cursor, found] = (await client.call('SCAN', '0', 'MATCH', 'key*', 'hash=somekey')) as [string, string[]];
+      assert.equal(cursor, '0', step);
+      assert.deepEqual(found.sort(), group, step);
+      assert.deepEqual(await client.call('MGET', ...group, 'hash=somekey'), ['val1', 'val2', 'val3'], step);
+      for (const [address, c] of all) {
+        assert.equal(await c.exists(...group), address === home ? 3 : 0, `${step}: ${address} holds the group only if it is somekey's owner ${home}`);
+      }
+      return home;
+    };
+    const first = await check('written');
+    let epoch = Number(before.epoch);
+    assert.equal(await client.call('JUPITER', 'ADDNODE', nodes[0].address), 'OK');
+    await waitStable(client, ++epoch);
+    const added = await check('after ADDNODE');
+    // Removing somekey's owner certainly gives somekey another owner.
+    assert.equal(await client.call('JUPITER', 'REMOVENODE', added), 'OK');
+    await waitStable(client, ++epoch);
+    const last = await check('after REMOVENODE of its owner');
+    assert.notEqual(last, added);
+    assert.ok(added !== first || last !== first, "somekey's owner changed at least once");
   });
 });

@@ -1,6 +1,6 @@
 // Keyless commands sent to every node, with one merge each: DBSIZE sums, KEYS unites,
 // FLUSHDB/FLUSHALL succeed only if every node did, RANDOMKEY picks among the nodes that had one.
-import { array, NIL } from '../../protocol/encode.js';
+import { array, encodeCommand, NIL } from '../../protocol/encode.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Shape } from '../dispatch.js';
 
@@ -18,7 +18,18 @@ const fanOut = (merge: Merge): Shape => ({
 });
 
 export const dbsize = fanOut(sumIntegers);
-export const flush = fanOut(allOk);
+export const flushdb = fanOut(allOk);
+
+/**
+ * A client sees database 0 only, so FLUSHALL is FLUSHDB there: the nodes' other databases hold
+ * jupiter's membership record and placement index, which a client's flush must not erase.
+ */
+export const flushall: Shape = {
+  dispatch(req, spec, d) {
+    const args = req.argStrings();
+    toEveryNode(d, encodeCommand(['FLUSHDB', ...args.slice(1)]), allOk, spec.slow);
+  },
+};
 
 export const keys = fanOut((replies) => firstError(replies) ?? array(replies.flatMap((r) => arrayElements(r))));
 

@@ -5,7 +5,7 @@ import type { RequestView } from '../request.js';
 import type { Dispatch, Shape } from '../dispatch.js';
 import { anyNode, sameNodeKeys, singleKey } from './keyed.js';
 import { mget, mset, sumKeys } from './split.js';
-import { dbsize, flush, keys, randomkey } from './fanout.js';
+import { dbsize, flushall, flushdb, keys, randomkey } from './fanout.js';
 import { scan } from './scan.js';
 import { info } from './info.js';
 import { auth, client, configGet, echo, hello, ping, quit, reset, select } from './local.js';
@@ -41,8 +41,8 @@ const byName = new Map<string, Shape>([
   ['touch', sumKeys],
   ['dbsize', dbsize],
   ['keys', keys],
-  ['flushdb', flush],
-  ['flushall', flush],
+  ['flushdb', flushdb],
+  ['flushall', flushall],
   ['randomkey', randomkey],
   ['scan', scan],
   ['info', info],

@@ -689,3 +689,50 @@ test('BLOB.* commands are checked and copied out of the request for the BlobActo
   assert.equal(replyOf(['BLOB.GETRANGE', 'f', 'a', '1']), '-ERR value is not an integer or out of range\r\n');
   assert.equal(replyOf(['BLOB.GET']), "-ERR wrong number of arguments for 'blob.get' command\r\n");
 });
+
+// The placement index: hash=/index= writes that may create keys record them on their node first.
+const indexing = new Router({ prefixes: defaultPrefixes, placementDatabase: 15 });
+function routeIndexed(args: string[]): Call {
+  const parser = new RequestParser();
+  parser.push(encodeCommand(args));
+  assert.equal(parser.next(), true);
+  const d = new FakeDispatch(ring);
+  indexing.route(parser, d);
+  return only(d);
+}
+
+test('a hash= write records its keys in the placement index of the same node, in the same pipeline, and answers the write', () => {
+  const c = routeIndexed(['MSET', 'key1', 'val1', 'key2', 'val2', 'hash=somekey']);
+  assert.equal(c.kind, 'fragment');
+  if (c.kind !== 'fragment') return;
+  assert.deepEqual(c.parts.map((p) => p.node), [owner('somekey'), owner('somekey')]);
+  const index = c.parts[0].bytes.split('\r\n');
+  assert.equal(index[2], 'EVAL');
+  assert.deepEqual(index.slice(5).filter((_, i) => i % 2 === 1), ['0', '15', 'jupiter:placed', 'key1', 'somekey', 'key2', 'somekey']);
+  assert.equal(c.parts[1].bytes, text(encodeCommand(['MSET', 'key1', 'val1', 'key2', 'val2'])));
+  assert.equal(text(c.merge([b(':2\r\n'), b('+OK\r\n')])), '+OK\r\n');
+  assert.equal(text(c.merge([b('-ERR scripts are off\r\n'), b('+OK\r\n')])), '+OK\r\n', 'a failed index write does not fail the write');
+});
+
+test('reads, deletes and keys that hash like their hash key are forwarded without an index write', () => {
+  for (const args of [
+    ['GET', 'hello', 'hash=somekey'],
+    ['DEL', 'hello', 'hash=somekey'],
+    ['EXPIRE', 'hello', '10', 'hash=somekey'],
+    ['SET', '{user}:a', 'v', 'hash={user}:b'],
+    ['SET', 'hello', 'v', 'index=1'],
+  ]) {
+    assert.equal(routeIndexed(args).kind, 'forward', args.join(' '));
+  }
+  const c = routeIndexed(['SET', 'hello', 'v', 'hash=somekey']);
+  assert.equal(c.kind, 'fragment');
+  const viaIndex = routeIndexed(['LPUSH', 'list', 'somekey', 'index=2']);
+  assert.equal(viaIndex.kind, 'fragment');
+});
+
+test('FLUSHALL is sent to every node as FLUSHDB, keeping the nodes\' other databases', () => {
+  const c = only(route(['FLUSHALL', 'ASYNC']).d);
+  assert.equal(c.kind, 'fragment');
+  if (c.kind !== 'fragment') return;
+  assert.deepEqual(c.parts.map((p) => p.bytes), [0, 1, 2].map(() => text(encodeCommand(['FLUSHDB', 'ASYNC']))));
+});
