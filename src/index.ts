@@ -5,7 +5,7 @@ export type { ProxyEventName, ProxyEvents } from './actors/events.js';
 export { BlobStore, type BlobStoreOptions, type BlobWriteOptions } from './blob/store.js';
 export type { Manifest as BlobManifest } from './blob/layout.js';
 export { BlobError, BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './blob/errors.js';
-export type { Config, ConfigInput } from './config/schema.js';
+export type { Config, ConfigInput, NodeInput } from './config/schema.js';
 export { ConfigError, loadConfig } from './config/load.js';
 export { ActorRuntime, type Actor, type ActorContext, type Address, type Behavior, type Runtime } from './actors/runtime.js';
 export { Ring, type Member } from './ring/ring.js';

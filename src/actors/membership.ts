@@ -326,13 +326,13 @@ class MembershipActor implements Actor<MembershipMessage> {
       changedAt: Date.now(),
     };
     this.options.control.ensure(members);
-    if (change.op === 'add' || change.op === 'replace') {
-      // A node that does not answer would take its share of the keys into a hole: refuse it now.
-      const id = change.op === 'add' ? change.id : members.find((m) => m.address === change.address)!.id;
-      const unreachable = await this.options.control.ping(id, this.options.settings.fenceTimeoutMs);
+    // A node that does not answer would take its share of the keys into a hole: refuse it now.
+    for (const m of members) {
+      if (current.members.some((c) => c.address === m.address)) continue;
+      const unreachable = await this.options.control.ping(m.id, this.options.settings.fenceTimeoutMs);
       if (unreachable !== null) {
-        this.options.control.retain(new Set([...current.members, ...(current.previous ?? [])].map((m) => m.id)));
-        return `${text}: ${change.address} does not answer PING (${unreachable})`;
+        this.options.control.retain(new Set([...current.members, ...(current.previous ?? [])].map((c) => c.id)));
+        return `${text}: ${m.address} does not answer PING (${unreachable})`;
       }
     }
     this.driving = true;

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import { validateConfig } from '../config/load.js';
-import { memberId, type Config, type ConfigInput } from '../config/schema.js';
+import { memberId, nodeListSchema, type Config, type ConfigInput, type NodeInput } from '../config/schema.js';
 import { Router } from '../routing/router.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +51,11 @@ export interface Proxy {
   removeNode(node: string): Promise<void>;
   setWeight(node: string, weight: number): Promise<void>;
   replaceNode(name: string, address: string): Promise<void>;
+  /**
+   * The whole member list at once, as in the config file (`host:port[:weight]`, `name=host:port`
+   * or objects): one change that adds, removes, reweighs and readdresses what differs (SIGHUP).
+   */
+  setNodes(nodes: readonly NodeInput[]): Promise<void>;
   /** Calls `listener` on each such event; returns the function that stops it. */
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): () => void;
   /** Stops accepting, lets in-flight requests finish (up to drainMs), then closes everything. */
@@ -72,6 +77,11 @@ export interface ProxyOptions {
    * flushes and removes it. Without it, spans go to whatever SDK the application registered.
    */
   readonly installTracing?: boolean;
+}
+
+/** A configured node as the record lists it. */
+function toMember(n: Config['nodes'][number]): RecordMember {
+  return { id: memberId(n), address: `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`, weight: n.weight };
 }
 
 /** Loads the SDK only when asked, so that embedding jupiter never pulls it in otherwise. */
@@ -99,11 +109,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
     return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, ...config.backend };
   };
-  const configured: RecordMember[] = config.nodes.map((n) => ({
-    id: memberId(n),
-    address: `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`,
-    weight: n.weight,
-  }));
+  const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
   let announced: () => void = () => {};
   const control = new Control({ database: config.membership.database, connectTimeoutMs: config.backend.connectTimeoutMs }, () => announced());
@@ -249,6 +255,11 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     removeNode: (node) => change({ op: 'remove', node }),
     setWeight: (node, weight) => change({ op: 'weight', node, weight }),
     replaceNode: (name, address) => change({ op: 'replace', node: name, address }),
+    async setNodes(nodes) {
+      const parsed = nodeListSchema.safeParse(nodes);
+      if (!parsed.success) throw new MembershipChangeError(`invalid node list: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      await change({ op: 'set', members: parsed.data.map(toMember) });
+    },
     on: (event, listener) => events.on(event, listener),
     stop(drainMs = 5000) {
       stopping ??= (async () => {

@@ -1,9 +1,11 @@
-// `jupiter serve`: load the configuration, run the proxy, and drain it on SIGINT/SIGTERM.
+// `jupiter serve`: load the configuration, run the proxy, drain it on SIGINT/SIGTERM, and apply
+// the config file's node list on SIGHUP.
 import { pino } from 'pino';
 import { createProxy } from '../actors/system.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { exitOnSignals, listenFailure } from './signals.js';
+import { reloadOnHangup } from './reload.js';
 import { reportStart, superviseWorkers } from './workers.js';
 import cluster from 'node:cluster';
 
@@ -40,6 +42,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     process.exit(1);
   }
   await reportStart({ jupiter: 'listening' });
+  reloadOnHangup(proxy, () => loadFrom(flags), log);
   exitOnSignals(
     ['SIGINT', 'SIGTERM'],
     async (signal) => {
@@ -51,6 +54,17 @@ export async function serve(flags: ServeFlags): Promise<void> {
 }
 
 function configFrom(flags: ServeFlags): Config {
+  try {
+    return loadFrom(flags);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`jupiter: invalid configuration\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
+    process.exit(2);
+  }
+}
+
+/** The configuration from the file, the environment and the flags; throws ConfigError. */
+function loadFrom(flags: ServeFlags): Config {
   const options: Record<string, unknown> = {
     port: flags.port,
     bind: flags.bind,
@@ -60,11 +74,5 @@ function configFrom(flags: ServeFlags): Config {
     metrics: flags.metricsPort === undefined ? undefined : { port: flags.metricsPort },
     log: flags.logLevel === undefined ? undefined : { level: flags.logLevel },
   };
-  try {
-    return loadConfig({ file: flags.config, flags: options as Partial<ConfigInput>, env: process.env });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`jupiter: invalid configuration\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
-    process.exit(2);
-  }
+  return loadConfig({ file: flags.config, flags: options as Partial<ConfigInput>, env: process.env });
 }

@@ -14,7 +14,7 @@ const STABLE_AFTER_MS = 30_000;
 
 /**
  * In the primary, forks the workers and returns true (the caller must not start a proxy); in a
- * worker, or with one worker, returns false. SIGINT/SIGTERM are passed on; the primary exits when
+ * worker, or with one worker, returns false. SIGINT/SIGTERM are passed on, SIGHUP to one worker; the primary exits when
  * every worker has drained and exited. A worker that dies is replaced after a back-off; when every
  * worker fails before it listens (a taken port, a bad address), the primary says why once and exits 1.
  */
@@ -69,6 +69,12 @@ export function superviseWorkers(count: number, say: (line: string) => void): bo
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // The members live in the record every worker follows: one worker applies the reload for all.
+  process.on('SIGHUP', () => {
+    const worker = Object.values(cluster.workers ?? {}).find((w) => w !== undefined && listening.has(w.id));
+    if (worker !== undefined) worker.process.kill('SIGHUP');
+    else say('SIGHUP: no worker is serving yet; ignored');
+  });
   return true;
 }
 

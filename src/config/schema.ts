@@ -45,28 +45,34 @@ export const nodeSchema = z.union(
   { error: 'expected "host:port", "host:port:weight", "name=host:port[:weight]", {host, port, weight} or {name, address, weight}' },
 );
 
+/** A node as a caller may write it: one of the forms nodeSchema accepts. */
+export type NodeInput = z.input<typeof nodeSchema>;
+
 /** The id a node has on the ring: its name when it has one, else its address. */
 export const memberId = (n: { readonly name?: string; readonly host: string; readonly port: number }): string => n.name ?? `${n.host}:${n.port}`;
+
+/** The member list: at least one node, no address or name twice. */
+export const nodeListSchema = z
+  .array(nodeSchema, {
+    error: (issue) => (issue.input === undefined ? 'required; list the Redis nodes as host:port (--nodes, JUPITER_NODES, or nodes: in the config file)' : undefined),
+  })
+  .min(1, 'at least one node is required')
+  .superRefine((nodes, ctx) => {
+    const seen = new Set<string>();
+    nodes.forEach((n, i) => {
+      // Neither an address nor a name may appear twice, nor a name that is another node's address.
+      for (const id of new Set([`${n.host}:${n.port}`, memberId(n)])) {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is listed more than once` });
+        seen.add(id);
+      }
+    });
+  });
 
 export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(6380),
     bind: z.string().default('127.0.0.1'),
-    nodes: z
-      .array(nodeSchema, {
-        error: (issue) => (issue.input === undefined ? 'required; list the Redis nodes as host:port (--nodes, JUPITER_NODES, or nodes: in the config file)' : undefined),
-      })
-      .min(1, 'at least one node is required')
-      .superRefine((nodes, ctx) => {
-        const seen = new Set<string>();
-        nodes.forEach((n, i) => {
-          // Neither an address nor a name may appear twice, nor a name that is another node's address.
-          for (const id of new Set([`${n.host}:${n.port}`, memberId(n)])) {
-            if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${id} is listed more than once` });
-            seen.add(id);
-          }
-        });
-      }),
+    nodes: nodeListSchema,
     /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */
     nodeActors: z.enum(NODE_ACTOR_PLACEMENTS).default('main'),
     /** Proxy processes sharing the listening port (node:cluster); more than 1 only pays off with spare cores. */

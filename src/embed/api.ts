@@ -1,7 +1,7 @@
 // The control surface of a proxy running in a worker thread (startInWorker): what the host calls
 // across the thread boundary, through comlink. Everything here is cloneable: listeners travel as
 // comlink proxies, and a subscription is undone by its number.
-import type { ConfigInput } from '../config/schema.js';
+import type { ConfigInput, NodeInput } from '../config/schema.js';
 import type { Config } from '../config/schema.js';
 import type { MembershipStatus } from '../actors/messages.js';
 import type { RingInfo } from '../actors/system.js';
@@ -21,6 +21,7 @@ export interface ThreadApi {
   removeNode(node: string): Promise<void>;
   setWeight(node: string, weight: number): Promise<void>;
   replaceNode(name: string, address: string): Promise<void>;
+  setNodes(nodes: readonly NodeInput[]): Promise<void>;
   /** `listener` is called with the data of `event` (comlink's remote types cannot carry the pairing). */
   on(event: ProxyEventName, listener: (data: ProxyEvents[ProxyEventName]) => void): Promise<number>;
   off(subscription: number): Promise<void>;

@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from './endpoint.js';
 import { startThread } from '../actors/threads.js';
-import type { Config, ConfigInput } from '../config/schema.js';
+import type { Config, ConfigInput, NodeInput } from '../config/schema.js';
 import type { MembershipStatus } from '../actors/messages.js';
 import type { RingInfo } from '../actors/system.js';
 import type { ProxyEventName, ProxyEvents } from '../actors/events.js';
@@ -20,6 +20,7 @@ export interface WorkerProxy {
   removeNode(node: string): Promise<void>;
   setWeight(node: string, weight: number): Promise<void>;
   replaceNode(name: string, address: string): Promise<void>;
+  setNodes(nodes: readonly NodeInput[]): Promise<void>;
   /** Calls `listener` (on the host's thread) on each such event; resolves with the function that stops it. */
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): Promise<() => Promise<void>>;
   /** Drains and stops the proxy (every socket, its tracing), then ends the worker thread. */
@@ -50,6 +51,7 @@ export async function startInWorker(config: ConfigInput, options: ThreadStartOpt
     removeNode: (node) => remote.removeNode(node),
     setWeight: (node, weight) => remote.setWeight(node, weight),
     replaceNode: (name, address) => remote.replaceNode(name, address),
+    setNodes: (nodes) => remote.setNodes(nodes),
     async on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void) {
       // A comlink proxy of the listener: the worker's calls come back here as messages.
       const subscription = await remote.on(event, Comlink.proxy(listener as (data: ProxyEvents[ProxyEventName]) => void));

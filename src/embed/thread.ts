@@ -27,6 +27,7 @@ const api: ThreadApi = {
   removeNode: (node) => running().removeNode(node),
   setWeight: (node, weight) => running().setWeight(node, weight),
   replaceNode: (name, address) => running().replaceNode(name, address),
+  setNodes: (nodes) => running().setNodes(nodes),
   async on(event, listener) {
     const id = nextSubscription++;
     // The listener is the host's function behind a comlink proxy: calling it posts a message.

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { freePort } from '../helpers/ports.js';
 import { startRedisNodes, type RedisNode } from '../helpers/redis.js';
+import { waitStable } from '../helpers/handoff.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TIMEOUT_MS = 20_000;
@@ -242,6 +243,65 @@ describe('jupiter serve', { timeout: 60_000 }, () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('jupiter serve on SIGHUP', { timeout: 120_000 }, () => {
+  let nodes: RedisNode[];
+
+  before(async () => {
+    nodes = await startRedisNodes(3);
+  });
+  after(async () => {
+    await Promise.all((nodes ?? []).map((n) => n.stop()));
+  });
+
+  it("makes the members what the config file's node list says, keeping every key, and keeps serving on a bad file", async () => {
+    const port = await freePort();
+    const file = path.join(dir, 'reload.yaml');
+    const write = (list: string[]): void =>
+      writeFileSync(file, `port: ${port}\nnodes:\n${list.map((n) => `  - ${n}`).join('\n')}\nlog:\n  level: info\nmembership:\n  heartbeatMs: 100\n`);
+    const [a, b, c] = nodes.map((n) => n.address);
+    write([a, b]);
+    const run = cli(['--config', file]);
+    await run.line(/"msg":"jupiter listening"/);
+    const client = await clientWhenReady(port, run);
+    try {
+      const keys = Array.from({ length: 500 }, (_, i) => `hup:${i}`);
+      await client.mset(...keys.flatMap((k) => [k, `v-${k}`]));
+
+      write([a, b, c]);
+      run.process.kill('SIGHUP');
+      const accepted = await run.line(/SIGHUP: membership change accepted/);
+      assert.match(accepted.input!, new RegExp(`"changes":\\["add ${c.replaceAll('.', '\\.')} weight 1"\\]`));
+      assert.equal((await waitStable(client, 2)).members, '3');
+
+      run.process.kill('SIGHUP');
+      await run.line(/SIGHUP: the node list matches the members; nothing to change/);
+
+      writeFileSync(file, `port: ${port}\nnodes: ["nope"]\n`);
+      run.process.kill('SIGHUP');
+      await run.line(/SIGHUP: the configuration is invalid; the members are unchanged/);
+      assert.equal(await client.ping(), 'PONG');
+
+      write([a, `${c}:2`]);
+      run.process.kill('SIGHUP');
+      const second = await run.line(/"changes":\[[^\]]*remove[^\]]*\],"msg":"SIGHUP: membership change accepted/);
+      assert.match(second.input!, /weight of [^"]+ 1 -> 2/);
+      const stable = await waitStable(client, 3);
+      assert.equal(stable.members, '2');
+      assert.deepEqual(await client.mget(...keys), keys.map((k) => `v-${k}`));
+      const removed = new Redis({ port: nodes[1].port });
+      try {
+        assert.equal(await removed.dbsize(), 0, 'the removed node was drained');
+      } finally {
+        removed.disconnect();
+      }
+    } finally {
+      client.disconnect();
+    }
+    run.process.kill('SIGTERM');
+    assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stderr());
   });
 });
 
