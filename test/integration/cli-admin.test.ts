@@ -2,31 +2,17 @@
 // admin password: a change waits for its handoff to end, a refusal exits 1 with the proxy's reason.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { runCli } from '../helpers/cli.js';
 import { createProxy, type Proxy } from '../../src/actors/system.js';
 import { startRedis, startRedisNodes, type RedisNode } from '../helpers/redis.js';
 import { nodeActorsPlacement } from '../helpers/cluster.js';
 import { status, waitStable } from '../helpers/handoff.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function jupiter(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout: out, stderr: err }));
-  });
+/** `jupiter ...args` to its end, its output as text. */
+async function jupiter(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = await runCli(args, { env });
+  return { ...run, stdout: run.stdout.toString() };
 }
 
 describe('jupiter admin', () => {

@@ -1,33 +1,14 @@
 // `jupiter blob` run as a user runs it, in a child process, against a running jupiter over real nodes.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
-function jupiter(args: string[], stdin?: Buffer): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('exit', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-    child.stdin.end(stdin);
-  });
-}
+const jupiter = (args: string[], stdin?: Buffer): Promise<CliResult> => runCli(args, { stdin });
 
 describe('jupiter blob', () => {
   let cluster: TestCluster;

@@ -2,85 +2,19 @@
 // redis-server nodes, stopped by signals.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { clientWhenReady, startCli as cli, stopClis } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedisNodes, type RedisNode } from '../helpers/redis.js';
 import { waitStable } from '../helpers/handoff.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TIMEOUT_MS = 20_000;
-
-interface Cli {
-  readonly process: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  /** Resolves with the first stdout line matching re; rejects if the CLI exits first. */
-  line(re: RegExp): Promise<RegExpMatchArray>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const started: ChildProcess[] = [];
 // PIDs the demo reports for its redis-server nodes, stopped here too if the demo failed to.
 const demoPids: number[] = [];
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    process: child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    line: (re) =>
-      new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const found = out.split('\n').map((l) => l.match(re)).find((m) => m !== null);
-          if (found) resolve(found);
-          return found !== undefined;
-        };
-        if (check()) return;
-        const onData = (): void => void (check() && child.stdout!.off('data', onData));
-        child.stdout!.on('data', onData);
-        void exited.then(({ code }) => reject(new Error(`CLI exited (${code}) before printing ${re}\nstdout: ${out}\nstderr: ${err}`)));
-      }),
-  };
-}
-
-/** An ioredis client on the port once it answers PING (the CLI needs a moment to start). */
-async function clientWhenReady(port: number, cliRun: Cli): Promise<Redis> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  for (;;) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      assert.equal(await client.ping(), 'PONG');
-      return client;
-    } catch {
-      client.disconnect();
-      if (cliRun.process.exitCode !== null) assert.fail(`CLI exited early\nstdout: ${cliRun.stdout()}\nstderr: ${cliRun.stderr()}`);
-      if (Date.now() > deadline) assert.fail(`CLI did not answer PING on ${port}\nstderr: ${cliRun.stderr()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -105,7 +39,7 @@ function alive(pid: number): boolean {
 const dir = mkdtempSync(path.join(tmpdir(), 'jupiter-cli-'));
 
 after(async () => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  stopClis();
   for (const pid of demoPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
