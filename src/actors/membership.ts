@@ -304,9 +304,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     const current = this.record;
     const text = describeChange(change);
     if (!this.recorded) return 'membership changes need the membership record, and no node could be reached to hold it; try again once a node is up';
-    if (current.state !== 'stable' || this.driving) {
-      return `a membership change is running: ${current.change ?? 'a handoff'} (epoch ${current.epoch}, state ${current.state}); try again once JUPITER STATUS says state:stable`;
-    }
+    if (current.state !== 'stable' || this.driving) return this.overtaken(text);
     let members: RecordMember[];
     try {
       members = applyChange(current.members, change);
@@ -330,8 +328,10 @@ class MembershipActor implements Actor<MembershipMessage> {
     for (const m of members) {
       if (current.members.some((c) => c.address === m.address)) continue;
       const unreachable = await this.options.control.ping(m.id, this.options.settings.fenceTimeoutMs);
+      // Another change may have been taken on while the PING ran (it also drops clients it does not need).
+      if (this.record !== current) return this.overtaken(text);
       if (unreachable !== null) {
-        this.options.control.retain(new Set([...current.members, ...(current.previous ?? [])].map((c) => c.id)));
+        this.options.control.retain(new Set(involvedIn(current).map((c) => c.id)));
         return `${text}: ${m.address} does not answer PING (${unreachable})`;
       }
     }
@@ -352,6 +352,13 @@ class MembershipActor implements Actor<MembershipMessage> {
       (error: unknown) => this.ctx.tell(this.ctx.self, { type: 'Driven', error: (error as Error).message }),
     );
     return null;
+  }
+
+  /** Why `text` cannot start: the record's own change is running (or has just been taken on). */
+  private overtaken(text: string): string {
+    const r = this.record;
+    if (r.state === 'stable' && !this.driving) return `${text}: another membership change won: ${r.change ?? 'a change'} (epoch ${r.epoch})`;
+    return `a membership change is running: ${r.change ?? 'a handoff'} (epoch ${r.epoch}, state ${r.state}); try again once JUPITER STATUS says state:stable`;
   }
 
   /** Writes `next` over `current` (compare-and-set), announces it, and takes it on here. */
@@ -542,6 +549,7 @@ class MembershipActor implements Actor<MembershipMessage> {
 }
 
 const member = (m: RecordMember): Member => ({ id: m.id, weight: m.weight });
+const involvedIn = (r: MembershipRecord): readonly RecordMember[] => [...r.members, ...(r.previous ?? [])];
 const previousRingOf = (r: MembershipRecord): Ring | null => (r.previous === undefined ? null : Ring.build(r.previous.map(member), r.epoch - 1));
 const changed = (snapshot: RingSnapshot): RingChanged => ({ type: 'RingChanged', snapshot });
 const TICK: MembershipMessage = { type: 'Tick' };

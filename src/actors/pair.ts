@@ -50,6 +50,8 @@ class PairActor implements Actor<PairMessage> {
   private readonly moved = new Set<string>();
   /** The last job of each key still on its way, which the next job touching the key waits for. */
   private readonly tails = new Map<string, Promise<void>>();
+  /** Keys to move together at the end of this turn of jobs, and the move's outcome. */
+  private batch: { readonly keys: Buffer[]; readonly done: Promise<void> } | null = null;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -104,10 +106,7 @@ class PairActor implements Actor<PairMessage> {
     // A keyless request (SCAN ... hash=) waits for everything before it in this pair.
     const before = names.length === 0 ? [...this.tails.values()] : names.flatMap((n) => this.tails.get(n) ?? []);
     const done: Promise<void> = Promise.all(before)
-      .then(() => {
-        const pending = keys.filter((_, i) => !this.moved.has(names[i]));
-        return pending.length === 0 ? undefined : this.options.handoff.premove(pending, this.options.from, this.options.to);
-      })
+      .then(() => this.moveSoon(keys.filter((_, i) => !this.moved.has(names[i]))))
       .then(
         () => {
           for (const n of names) this.moved.add(n);
@@ -119,6 +118,23 @@ class PairActor implements Actor<PairMessage> {
         for (const n of names) if (this.tails.get(n) === done) this.tails.delete(n);
       });
     for (const n of names) this.tails.set(n, done);
+  }
+
+  /**
+   * Moves `keys` with the others asked for in the same turn of jobs: one move (one MIGRATE) for
+   * all of them, so many clients' requests cost one round trip to the old owner, not one each.
+   */
+  private moveSoon(keys: readonly Buffer[]): Promise<void> {
+    if (keys.length === 0) return Promise.resolve();
+    if (this.batch === null) {
+      const batch: Buffer[] = [];
+      this.batch = { keys: batch, done: new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
+        this.batch = null;
+        return this.options.handoff.premove(batch, this.options.from, this.options.to);
+      }) };
+    }
+    this.batch.keys.push(...keys);
+    return this.batch.done;
   }
 
   private send(node: Address, job: Job): void {

@@ -112,7 +112,15 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
   let announced: () => void = () => {};
-  const control = new Control({ database: config.membership.database, connectTimeoutMs: config.backend.connectTimeoutMs }, () => announced());
+  const control = new Control(
+    {
+      database: config.membership.database,
+      connectTimeoutMs: config.backend.connectTimeoutMs,
+      // A MIGRATE may use its own timeout twice over (connecting, then the transfer).
+      commandTimeoutMs: 2 * config.handoff.migrateTimeoutMs + config.backend.connectTimeoutMs,
+    },
+    () => announced(),
+  );
   const { record, recorded } = await bootstrapRecord(control, configured, config.backend.connectTimeoutMs * 2 + 500, membershipLog);
   const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags }, (event, fields) => log.warn(fields, event), new PlacementIndex(config.membership.database));
   let snapshot: RingSnapshot | undefined;

@@ -132,7 +132,7 @@ export const configSchema = z
         /** Keys the migrator looks at per SCAN step. */
         batch: z.number().int().min(1).max(100000).default(1000),
         /** Keys the migrator moves per second at most, so clients keep their latency (0: no limit). */
-        keysPerSecond: z.number().int().min(0).default(50000),
+        keysPerSecond: z.number().int().min(0).default(10000),
         /** Attempts of one client-triggered move before it is reported and the request runs anyway. */
         attempts: z.number().int().min(1).max(10).default(3),
       })

@@ -11,6 +11,8 @@ export interface ControlSettings {
   /** The database the record lives in. */
   readonly database: number;
   readonly connectTimeoutMs: number;
+  /** A control call unanswered this long fails (a frozen node), so no move or record write waits forever. */
+  readonly commandTimeoutMs: number;
 }
 
 /** host:port or [v6]:port into its parts. */
@@ -72,6 +74,7 @@ export class Control {
           db,
           lazyConnect: false,
           connectTimeout: this.settings.connectTimeoutMs,
+          commandTimeout: this.settings.commandTimeoutMs,
           // A control call on a node that is down fails soon, rather than waiting for it.
           maxRetriesPerRequest: 1,
           retryStrategy: (times) => Math.min(times * 200, 2000),

@@ -3,6 +3,7 @@
 // MembershipActor; the pair actors and the migrator only call into it.
 import type { Ring } from '../ring/ring.js';
 import { KeyLocks } from './locks.js';
+import { isDown } from './reachable.js';
 import { KeyMover, type MoveOptions, type NodeEnd } from './mover.js';
 import { drainNode, type BatchMover, type DrainOptions, type DrainProgress } from './migrator.js';
 import type { PlacementIndex } from './placement-index.js';
@@ -34,8 +35,9 @@ export class Handoff {
     this.locked = {
       move: (keys, from, to) =>
         this.locks.run(keys.map(latin1), async () => {
-          const counts = await this.mover.move(keys, from, to);
-          await index.carry(keys, from.client, to.client);
+          // Sent together on the old owner's connection: one round trip for both.
+          const [counts, placed] = await Promise.all([this.mover.move(keys, from, to), index.lookup(from.client, keys)]);
+          await index.carry(keys, placed, from.client, to.client);
           return counts;
         }),
       placedBy: (from, keys) => index.lookup(from.client, keys),
@@ -55,14 +57,18 @@ export class Handoff {
     if (source === undefined || target === undefined) return;
     for (let attempt = 1; ; attempt++) {
       try {
+        // An old owner known to be down fails at once rather than after a reconnect attempt.
+        if (isDown(source.client)) throw new Error(`${from} is down`);
         await this.locked.move(keys, source, target);
         return;
       } catch (error) {
-        if (attempt >= this.settings.attempts) {
+        if (attempt >= this.settings.attempts || isDown(source.client)) {
           // Best effort: a dead old owner's keys become misses; the request still runs.
           this.premoveFailures++;
-          this.lastFailure = (error as Error).message;
-          this.log('moving a key before its request failed; the request runs on the new owner', { from, to, err: this.lastFailure });
+          const message = (error as Error).message;
+          // One line per kind of failure, not one per request.
+          if (message !== this.lastFailure) this.log('moving a key before its request failed; the request runs on the new owner', { from, to, err: message });
+          this.lastFailure = message;
           return;
         }
       }
@@ -73,6 +79,7 @@ export class Handoff {
   async drain(from: string, previous: Ring, next: Ring, progress: (p: Readonly<DrainProgress>) => void): Promise<DrainProgress> {
     const source = this.endOf(from);
     if (source === undefined) throw new Error(`no client for ${from}`);
+    if (isDown(source.client)) throw new Error(`${from} is down`);
     const ends = new Map(next.members.map((m) => [m.id, this.endOf(m.id)!]));
     return drainNode(source, previous, next, ends, this.locked, this.settings, progress);
   }

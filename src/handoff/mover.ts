@@ -27,9 +27,9 @@ export interface MoveOptions {
 
 /** What became of a batch of keys. */
 export interface MoveCounts {
-  /** Copied to the new owner and deleted from the old one. */
+  /** Copied to the new owner and deleted from the old one (with MIGRATE: sent in a MIGRATE that moved any). */
   moved: number;
-  /** Not on the old owner (deleted, expired, or moved already). */
+  /** Not on the old owner (deleted, expired, or moved already); with MIGRATE, counted only when none was there. */
   absent: number;
   /** Already on the new owner, so newer: the old copy was deleted. */
   keptNewer: number;
@@ -54,7 +54,8 @@ export function addCounts(total: MoveCounts, more: MoveCounts): void {
   total.keptNewer += more.keptNewer;
 }
 
-const BUSY_KEY = /^BUSYKEY/;
+// RESTORE answers BUSYKEY; MIGRATE passes it on as "ERR Target instance replied with error: BUSYKEY ...".
+const BUSY_KEY = /\bBUSYKEY\b/;
 
 export class KeyMover {
   private method: MoveMethod;
@@ -68,48 +69,39 @@ export class KeyMover {
     return this.method;
   }
 
-  /** Moves `keys` (all owned by `to` under the new ring) from `from`; throws MoveError when a node fails. */
+  /**
+   * Moves `keys` (all owned by `to` under the new ring) from `from`; throws MoveError when a node
+   * fails. One command to the old owner when MIGRATE is used (a key on the new owner already is
+   * found by MIGRATE's BUSYKEY), so a client's request waits as little as it can.
+   */
   async move(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd): Promise<MoveCounts> {
     const counts = emptyCounts();
     if (keys.length === 0) return counts;
-    const [onSource, onTarget] = await Promise.all([existence(from, keys), existence(to, keys)]);
-    const stale: Buffer[] = [];
-    const toMove: Buffer[] = [];
-    keys.forEach((key, i) => {
-      if (!onSource[i]) counts.absent++;
-      else if (onTarget[i]) stale.push(key);
-      else toMove.push(key);
-    });
-    counts.keptNewer += stale.length;
-    await unlink(from, stale);
-    if (toMove.length > 0) await this.transfer(toMove, from, to, counts);
-    return counts;
-  }
-
-  private async transfer(keys: Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
     if (this.method === 'migrate') {
       try {
         await this.migrate(keys, from, to, counts);
-        return;
+        return counts;
       } catch (error) {
         if (this.options.method !== 'auto' || !(error instanceof MigrateRefused)) throw error;
         this.method = 'restore';
       }
     }
     await restore(keys, from, to, counts);
+    return counts;
   }
 
-  private async migrate(keys: Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
+  /** One MIGRATE of them all from the old owner. */
+  private async migrate(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
     let reply: unknown;
     try {
       reply = await from.client.call('MIGRATE', to.host, String(to.port), '', '0', String(this.options.timeoutMs), 'KEYS', ...keys);
     } catch (error) {
       const message = (error as Error).message;
-      // A key written to the new owner since the check above: it is newer there.
+      // A key written to the new owner since it was routed there: it is newer there.
       if (BUSY_KEY.test(message)) return settleBusy(keys, from, to, counts);
       throw new MigrateRefused(from.id, to.id, message);
     }
-    // NOKEY: every key vanished from the old owner since the check (expired or deleted).
+    // MIGRATE skips keys the old owner does not hold, and says NOKEY when it held none of them.
     if (reply === 'NOKEY') counts.absent += keys.length;
     else counts.moved += keys.length;
   }
@@ -134,7 +126,7 @@ async function unlink(end: NodeEnd, keys: readonly Buffer[]): Promise<void> {
  * After a MIGRATE that met a newer key: the keys it moved are gone from the old owner; those it did
  * not are still there and, being on the new owner too, are deleted as stale.
  */
-async function settleBusy(keys: Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
+async function settleBusy(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
   const [onSource, onTarget] = await Promise.all([existence(from, keys), existence(to, keys)]);
   const stale = keys.filter((_, i) => onSource[i] && onTarget[i]);
   const left = keys.filter((_, i) => onSource[i] && !onTarget[i]);
@@ -145,7 +137,7 @@ async function settleBusy(keys: Buffer[], from: NodeEnd, to: NodeEnd, counts: Mo
 }
 
 /** DUMP each key with its expiry on the old owner, RESTORE it on the new one, then delete the old copy. */
-async function restore(keys: Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
+async function restore(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
   const read = from.client.pipeline();
   read.time();
   for (const key of keys) read.pttl(key).dumpBuffer(key);

@@ -14,7 +14,8 @@ import { encodeCommand } from '../protocol/encode.js';
 export const PLACEMENT_INDEX = 'jupiter:placed';
 
 const SET = "redis.call('SELECT', ARGV[1]) return redis.call('HSET', ARGV[2], unpack(ARGV, 3))";
-const GET = "redis.call('SELECT', ARGV[1]) return redis.call('HMGET', ARGV[2], unpack(ARGV, 3))";
+// An empty index (no hash= writes on this node) answers an empty list rather than a nil per key.
+const GET = "redis.call('SELECT', ARGV[1]) if redis.call('EXISTS', ARGV[2]) == 0 then return {} end return redis.call('HMGET', ARGV[2], unpack(ARGV, 3))";
 const DEL = "redis.call('SELECT', ARGV[1]) return redis.call('HDEL', ARGV[2], unpack(ARGV, 3))";
 
 /** The request that records `keys` as placed by `hashKey`, to go to their node before the write. */
@@ -31,12 +32,12 @@ export class PlacementIndex {
   /** The hash key each key was written with, or null for a key placed by its name. */
   async lookup(client: Redis, keys: readonly Buffer[]): Promise<(Buffer | null)[]> {
     if (keys.length === 0) return [];
-    return (await client.callBuffer('EVAL', GET, '0', String(this.database), PLACEMENT_INDEX, ...keys)) as (Buffer | null)[];
+    const found = (await client.callBuffer('EVAL', GET, '0', String(this.database), PLACEMENT_INDEX, ...keys)) as (Buffer | null)[];
+    return found.length === 0 ? keys.map(() => null) : found;
   }
 
-  /** Moves the entries of `keys` (just moved from `from` to `to`) along with them. */
-  async carry(keys: readonly Buffer[], from: Redis, to: Redis): Promise<void> {
-    const hashKeys = await this.lookup(from, keys);
+  /** Moves the entries of `keys` (just moved from `from` to `to`), as lookup() found them, along with them. */
+  async carry(keys: readonly Buffer[], hashKeys: readonly (Buffer | null)[], from: Redis, to: Redis): Promise<void> {
     const entries: Buffer[] = [];
     const moved: Buffer[] = [];
     hashKeys.forEach((hashKey, i) => {

@@ -6,6 +6,7 @@
 // and their acknowledged epoch here, which the prepare/go barrier of a handoff waits on.
 import type { Redis } from 'ioredis';
 import type { NodeEnd } from './mover.js';
+import { isDown } from './reachable.js';
 
 export const RECORD_KEY = 'jupiter:membership';
 export const PROXIES_KEY = 'jupiter:proxies';
@@ -55,11 +56,14 @@ export class ChangeRefusedError extends Error {
   }
 }
 
-// Sets the record only if the node holds the expected epoch and revision; answers what it holds otherwise.
+// Sets the record unless the node holds a newer one than the proposer's current record (then
+// answers what it holds). A node behind the current record (it missed a copy while down) is
+// caught up by the same write, so any member can arbitrate.
 const COMPARE_AND_SET = `
-local epoch = redis.call('HGET', KEYS[1], 'epoch') or '0'
-local revision = redis.call('HGET', KEYS[1], 'revision') or '0'
-if epoch ~= ARGV[1] or revision ~= ARGV[2] then return epoch .. '.' .. revision end
+local epoch = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
+local revision = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
+local e, r = tonumber(ARGV[1]), tonumber(ARGV[2])
+if epoch > e or (epoch == e and revision > r) then return epoch .. '.' .. revision end
 redis.call('HSET', KEYS[1], 'epoch', ARGV[3], 'revision', ARGV[4], 'record', ARGV[5])
 return 'OK'`;
 
@@ -77,9 +81,13 @@ export function newer(a: MembershipRecord, b: MembershipRecord | null): boolean 
   return b === null || a.epoch > b.epoch || (a.epoch === b.epoch && a.revision > b.revision);
 }
 
-/** The arbiter of changes from a record's epoch: its first member by id. */
-export function arbiterOf(members: readonly RecordMember[]): string {
-  return [...members].sort((a, b) => (a.id < b.id ? -1 : 1))[0].id;
+/**
+ * The arbiters of changes from a record's epoch, in the order they are tried: its members by id.
+ * The first one whose connection is not lost decides, so every proxy picks the same one while the
+ * nodes are up, and a dead first member does not stop every change (removing it, say).
+ */
+export function arbitersOf(members: readonly RecordMember[]): string[] {
+  return members.map((m) => m.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export class RecordStore {
@@ -88,7 +96,7 @@ export class RecordStore {
 
   /** The newest record any reachable node holds, or null when none holds one. */
   async read(): Promise<MembershipRecord | null> {
-    const found = await Promise.allSettled([...this.ends.values()].map((e) => readFrom(e.client)));
+    const found = await Promise.allSettled(this.liveEnds().map((e) => readFrom(e.client)));
     let newest: MembershipRecord | null = null;
     for (const r of found) {
       if (r.status === 'fulfilled' && r.value !== null && newer(r.value, newest)) newest = r.value;
@@ -99,35 +107,42 @@ export class RecordStore {
   /**
    * Replaces the record `current` (null: none yet) by `next`, the next epoch (revision 0) or the
    * next revision of the same epoch: a compare-and-set at the arbiter, then a copy to every node
-   * of both member lists. Throws ChangeRefusedError when another change won, or when the arbiter
-   * cannot be reached.
+   * of both member lists. Throws ChangeRefusedError when another change won, or when no member
+   * can be reached.
    */
   async propose(current: MembershipRecord | null, next: MembershipRecord): Promise<void> {
     const epoch = current?.epoch ?? 0;
     const revision = current?.revision ?? 0;
     const follows = next.epoch === epoch + 1 ? next.revision === 0 : next.epoch === epoch && next.revision === revision + 1;
     if (!follows) throw new Error(`record ${epoch}.${revision} cannot be followed by ${next.epoch}.${next.revision}`);
-    // Changes from an epoch are decided at one node of that epoch's members, which every proxy picks alike.
-    const arbiterId = arbiterOf(current?.members ?? next.members);
-    const arbiter = this.ends.get(arbiterId);
-    if (arbiter === undefined) throw new ChangeRefusedError(`the membership record's arbiter ${arbiterId} is not known to this proxy`);
     const text = JSON.stringify(next);
-    let answer: unknown;
-    try {
-      answer = await arbiter.client.eval(COMPARE_AND_SET, 1, RECORD_KEY, String(epoch), String(revision), String(next.epoch), String(next.revision), text);
-    } catch (error) {
-      throw new ChangeRefusedError(`the membership record's arbiter ${arbiterId} cannot be reached: ${(error as Error).message}`);
+    const tried: string[] = [];
+    for (const arbiterId of arbitersOf(current?.members ?? next.members)) {
+      const arbiter = this.ends.get(arbiterId);
+      if (arbiter === undefined || isDown(arbiter.client)) {
+        tried.push(`${arbiterId} (down)`);
+        continue;
+      }
+      let answer: unknown;
+      try {
+        answer = await arbiter.client.eval(COMPARE_AND_SET, 1, RECORD_KEY, String(epoch), String(revision), String(next.epoch), String(next.revision), text);
+      } catch (error) {
+        tried.push(`${arbiterId} (${(error as Error).message})`);
+        continue;
+      }
+      if (answer !== 'OK') {
+        const winner = await readFrom(arbiter.client).catch(() => null);
+        throw new ChangeRefusedError(`another change won: the membership record is at ${String(answer)}, not ${epoch}.${revision}`, winner ?? undefined);
+      }
+      const others = new Set([...(current?.members ?? []), ...(current?.previous ?? []), ...next.members, ...(next.previous ?? [])].map((m) => m.id));
+      others.delete(arbiterId);
+      // A node that misses the copy (down) is behind; read() prefers the newest record it finds.
+      await Promise.allSettled(
+        this.liveEnds([...others]).map((e) => e.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(next.epoch), String(next.revision), text)),
+      );
+      return;
     }
-    if (answer !== 'OK') {
-      const winner = await readFrom(arbiter.client).catch(() => null);
-      throw new ChangeRefusedError(`another change won: the membership record is at ${String(answer)}, not ${epoch}.${revision}`, winner ?? undefined);
-    }
-    const others = new Set([...(current?.members ?? []), ...(current?.previous ?? []), ...next.members, ...(next.previous ?? [])].map((m) => m.id));
-    others.delete(arbiterId);
-    // A node that misses the copy (down) is behind; read() prefers the newest record it finds.
-    await Promise.allSettled(
-      [...others].map((id) => this.ends.get(id)?.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(next.epoch), String(next.revision), text)),
-    );
+    throw new ChangeRefusedError(`no member can hold the membership record: ${tried.join(', ')}`);
   }
 
   /**
@@ -137,7 +152,7 @@ export class RecordStore {
   async restore(record: MembershipRecord): Promise<boolean> {
     const text = JSON.stringify(record);
     const written = await Promise.allSettled(
-      [...this.ends.values()].map((e) => e.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(record.epoch), String(record.revision), text)),
+      this.liveEnds().map((e) => e.client.eval(WRITE_IF_NEWER, 1, RECORD_KEY, String(record.epoch), String(record.revision), text)),
     );
     return written.some((w) => w.status === 'fulfilled');
   }
@@ -146,7 +161,7 @@ export class RecordStore {
   async heartbeat(proxyId: string, epoch: number, ttlMs: number): Promise<void> {
     const now = Date.now();
     await Promise.allSettled(
-      [...this.ends.values()].map((e) =>
+      this.liveEnds().map((e) =>
         // Heartbeats that ran out are dropped on the way, so the set stays the size of the live proxies.
         e.client.multi().zremrangebyscore(PROXIES_KEY, '-inf', now).zadd(PROXIES_KEY, now + ttlMs, proxyId).hset(ACKS_KEY, proxyId, String(epoch)).exec(),
       ),
@@ -155,14 +170,14 @@ export class RecordStore {
 
   /** Takes this proxy out of the heartbeats at once (it is stopping), so no barrier waits for it. */
   async leave(proxyId: string): Promise<void> {
-    await Promise.allSettled([...this.ends.values()].map((e) => e.client.multi().zrem(PROXIES_KEY, proxyId).hdel(ACKS_KEY, proxyId).exec()));
+    await Promise.allSettled(this.liveEnds().map((e) => e.client.multi().zrem(PROXIES_KEY, proxyId).hdel(ACKS_KEY, proxyId).exec()));
   }
 
   /** The proxies whose heartbeat has not run out, with the epoch each acknowledged (highest seen on any node). */
   async liveProxies(): Promise<Map<string, number>> {
     const now = Date.now();
     const live = new Map<string, number>();
-    const views = await Promise.allSettled([...this.ends.values()].map((e) => liveOn(e.client, now)));
+    const views = await Promise.allSettled(this.liveEnds().map((e) => liveOn(e.client, now)));
     for (const view of views) {
       if (view.status !== 'fulfilled') continue;
       for (const [id, epoch] of view.value) live.set(id, Math.max(epoch, live.get(id) ?? 0));
@@ -187,7 +202,13 @@ export class RecordStore {
 
   /** Tells every proxy following the channel that the record changed. */
   async announce(epoch: number): Promise<void> {
-    await Promise.allSettled([...this.ends.values()].map((e) => e.client.publish(ANNOUNCE_CHANNEL, String(epoch))));
+    await Promise.allSettled(this.liveEnds().map((e) => e.client.publish(ANNOUNCE_CHANNEL, String(epoch))));
+  }
+
+  /** The ends of `ids` (every known node by default) whose connection is not lost. */
+  private liveEnds(ids?: readonly string[]): NodeEnd[] {
+    const ends = ids === undefined ? [...this.ends.values()] : ids.flatMap((id) => this.ends.get(id) ?? []);
+    return ends.filter((e) => !isDown(e.client));
   }
 }
 

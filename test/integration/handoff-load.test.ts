@@ -27,78 +27,78 @@ async function work(client: Redis, c: number, keys: number, counters: number, ex
     const key = mine[Math.floor(Math.random() * mine.length)];
     const op = Math.random();
     try {
-        if (op < 0.4) {
-          const got = await client.get(key);
-          const want = expected.has(key) ? expected.get(key)! : `v0-${key}`;
-          if (got !== want) run.wrong.push(`GET ${key}: ${got}, expected ${want}`);
-        } else if (op < 0.7) {
-          const value = `v${++n}-${c}`;
-          await client.set(key, value);
-          expected.set(key, value);
-        } else if (op < 0.8) {
-          await client.del(key);
-          expected.set(key, null);
-        } else {
-          const counter = myCounters[Math.floor(Math.random() * myCounters.length)];
-          const got = await client.incr(counter);
-          const want = (counts.get(counter) ?? 0) + 1;
-          counts.set(counter, want);
-          if (got !== want) run.wrong.push(`INCR ${counter}: ${got}, expected ${want}`);
-        }
-        run.ops++;
-      } catch (error) {
-        run.errors.push((error as Error).message);
+      if (op < 0.4) {
+        const got = await client.get(key);
+        const want = expected.has(key) ? expected.get(key)! : `v0-${key}`;
+        if (got !== want) run.wrong.push(`GET ${key}: ${got}, expected ${want}`);
+      } else if (op < 0.7) {
+        const value = `v${++n}-${c}`;
+        await client.set(key, value);
+        expected.set(key, value);
+      } else if (op < 0.8) {
+        await client.del(key);
+        expected.set(key, null);
+      } else {
+        const counter = myCounters[Math.floor(Math.random() * myCounters.length)];
+        const got = await client.incr(counter);
+        const want = (counts.get(counter) ?? 0) + 1;
+        counts.set(counter, want);
+        if (got !== want) run.wrong.push(`INCR ${counter}: ${got}, expected ${want}`);
       }
+      run.ops++;
+    } catch (error) {
+      run.errors.push((error as Error).message);
     }
   }
+}
 
-  export function handoffUnderLoad(title: string, options: { keys: number; counters: number; overrides: Partial<ConfigInput>; steps: 'add-remove' | 'weight' }): void {
-    describe(title, () => {
-      let nodes: RedisNode[];
-      let extra: RedisNode;
-      const proxies: Proxy[] = [];
-      const clients: Redis[] = [];
+function handoffUnderLoad(title: string, options: { keys: number; counters: number; overrides: Partial<ConfigInput>; steps: 'add-remove' | 'weight' }): void {
+  describe(title, () => {
+    let nodes: RedisNode[];
+    let extra: RedisNode;
+    const proxies: Proxy[] = [];
+    const clients: Redis[] = [];
 
-      before(async () => {
-        nodes = await startRedisNodes(3);
-        extra = await startRedis();
-        const config = { nodes: nodes.map((n) => n.address), nodeActors: nodeActorsPlacement, log: { level: 'silent' as const }, membership: { heartbeatMs: 200 }, ...options.overrides };
-        proxies.push(await createProxy({ port: 0, ...config }));
-        proxies.push(await createProxy({ port: 0, ...config }));
-      });
-      after(async () => {
-        for (const c of clients) c.disconnect();
-        for (const p of proxies) await p.stop(1000);
-        await Promise.all([...nodes, extra].map((n) => n.stop()));
-      });
-      const connect = (port: number): Redis => {
-        const c = new Redis({ port, maxRetriesPerRequest: 1 });
-        clients.push(c);
-        return c;
+    before(async () => {
+      nodes = await startRedisNodes(3);
+      extra = await startRedis();
+      const config = { nodes: nodes.map((n) => n.address), nodeActors: nodeActorsPlacement, log: { level: 'silent' as const }, membership: { heartbeatMs: 200 }, ...options.overrides };
+      proxies.push(await createProxy({ port: 0, ...config }));
+      proxies.push(await createProxy({ port: 0, ...config }));
+    });
+    after(async () => {
+      for (const c of clients) c.disconnect();
+      for (const p of proxies) await p.stop(1000);
+      await Promise.all([...nodes, extra].map((n) => n.stop()));
+    });
+    const connect = (port: number): Redis => {
+      const c = new Redis({ port, maxRetriesPerRequest: 1 });
+      clients.push(c);
+      return c;
+    };
+
+    it('no error, no wrong value, every counter right, every key on its owner only', async () => {
+      const [a, b] = proxies.map((p) => connect(p.port));
+      for (let start = 0; start < options.keys; start += 10000) {
+        const pipeline = a.pipeline();
+        for (let i = start; i < Math.min(options.keys, start + 10000); i++) pipeline.set(`key:${i}`, `v0-key:${i}`);
+        await pipeline.exec();
+      }
+      const expected = new Map<string, string | null>();
+      const counts = new Map<string, number>();
+      const run: Run = { errors: [], wrong: [], ops: 0 };
+      let stopping = false;
+      const workers = Array.from({ length: CLIENTS }, (_, c) => work(connect(proxies[c % 2].port), c, options.keys, options.counters, expected, counts, run, () => stopping));
+      const direct = new Map([...nodes, extra].map((n) => [n.address, connect(n.port)]));
+      const allKeys = [...Array.from({ length: options.keys }, (_, i) => `key:${i}`), ...Array.from({ length: options.counters }, (_, i) => `counter:${i}`)];
+      const waitForOps = async (more: number) => {
+        const target = run.ops + more;
+        while (run.ops < target) await new Promise((r) => setTimeout(r, 20));
       };
-
-      it('no error, no wrong value, every counter right, every key on its owner only', async () => {
-        const [a, b] = proxies.map((p) => connect(p.port));
-        for (let start = 0; start < options.keys; start += 10000) {
-          const pipeline = a.pipeline();
-          for (let i = start; i < Math.min(options.keys, start + 10000); i++) pipeline.set(`key:${i}`, `v0-key:${i}`);
-          await pipeline.exec();
-        }
-        const expected = new Map<string, string | null>();
-        const counts = new Map<string, number>();
-        const run: Run = { errors: [], wrong: [], ops: 0 };
-        let stopping = false;
-        const workers = Array.from({ length: CLIENTS }, (_, c) => work(connect(proxies[c % 2].port), c, options.keys, options.counters, expected, counts, run, () => stopping));
-        const direct = new Map([...nodes, extra].map((n) => [n.address, connect(n.port)]));
-        const allKeys = [...Array.from({ length: options.keys }, (_, i) => `key:${i}`), ...Array.from({ length: options.counters }, (_, i) => `counter:${i}`)];
-        const waitForOps = async (more: number) => {
-          const target = run.ops + more;
-          while (run.ops < target) await new Promise((r) => setTimeout(r, 20));
-        };
-        await waitForOps(2000);
-        // A key is there unless a client's last word on it was DEL; a counter once it was counted.
-        const present = (k: string): boolean => (k.startsWith('counter:') ? counts.has(k) : expected.get(k) !== null);
-        try {
+      await waitForOps(2000);
+      // A key is there unless a client's last word on it was DEL; a counter once it was counted.
+      const present = (k: string): boolean => (k.startsWith('counter:') ? counts.has(k) : expected.get(k) !== null);
+      try {
         if (options.steps === 'add-remove') {
           assert.equal(await a.call('JUPITER', 'ADDNODE', extra.address), 'OK');
           await Promise.all([waitStable(a, 2), waitStable(b, 2)]);

@@ -3,9 +3,10 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { freePort } from '../helpers/ports.js';
 import { startRedisNodes, type RedisNode } from '../helpers/redis.js';
 import type { NodeEnd } from '../../src/handoff/mover.js';
-import { ANNOUNCE_CHANNEL, ChangeRefusedError, RECORD_KEY, RecordStore, arbiterOf, type MembershipRecord, type RecordMember } from '../../src/handoff/record.js';
+import { ANNOUNCE_CHANNEL, ChangeRefusedError, RECORD_KEY, RecordStore, arbitersOf, type MembershipRecord, type RecordMember } from '../../src/handoff/record.js';
 
 describe('the membership record', () => {
   let nodes: RedisNode[];
@@ -69,7 +70,7 @@ describe('the membership record', () => {
 
   it('a node that missed a change is behind, and read() takes the newest epoch it finds', async () => {
     await store().propose(null, record(1, members));
-    const arbiter = arbiterOf(members);
+    const arbiter = arbitersOf(members)[0];
     const other = members.find((m) => m.id !== arbiter)!;
     // As if the winner died between the compare-and-set and the copies.
     const two = record(2, members);
@@ -78,6 +79,37 @@ describe('the membership record', () => {
     assert.deepEqual(await store().read(), two);
     // A proposal from the stale epoch loses at the arbiter.
     await assert.rejects(store().propose(record(1, members), record(2, [members[0]])), ChangeRefusedError);
+  });
+
+  it('with its first member down the next one by id decides, catching its own copy up first', async (t) => {
+    const dead = new Redis({ port: await freePort(), host: '127.0.0.1', maxRetriesPerRequest: 1 });
+    dead.on('error', () => {});
+    t.after(() => dead.disconnect());
+    await new Promise((resolve) => dead.once('reconnecting', resolve));
+    const [b, c] = nodes;
+    const named: RecordMember[] = [
+      { id: 'a', address: '127.0.0.1:1', weight: 1 },
+      { id: 'b', address: b.address, weight: 1 },
+      { id: 'c', address: c.address, weight: 1 },
+    ];
+    const byName = new Map<string, NodeEnd>([
+      ['a', { id: 'a', client: dead, host: '127.0.0.1', port: 1 }],
+      ['b', { ...ends.get(b.address)!, id: 'b' }],
+      ['c', { ...ends.get(c.address)!, id: 'c' }],
+    ]);
+    const s = new RecordStore(byName);
+    // b missed epoch 1 (it was down): only c holds it.
+    const one = record(1, named);
+    await byName.get('c')!.client.hset(RECORD_KEY, 'epoch', '1', 'revision', '0', 'record', JSON.stringify(one));
+    const two = record(2, named.slice(1));
+    await s.propose(one, two);
+    assert.deepEqual(await new RecordStore(new Map([['b', byName.get('b')!]])).read(), two, 'b decided, and holds epoch 2');
+    assert.deepEqual(await new RecordStore(new Map([['c', byName.get('c')!]])).read(), two, 'c got the copy');
+    await assert.rejects(s.propose(one, record(2, named)), /another change won: the membership record is at 2.0, not 1.0/);
+    await assert.rejects(
+      new RecordStore(new Map([['a', byName.get('a')!]])).propose(one, record(2, named)),
+      /no member can hold the membership record: a \(down\)/,
+    );
   });
 
   it('heartbeats run out after their TTL; the barrier waits for every live proxy to acknowledge the epoch', async () => {
