@@ -5,9 +5,10 @@
 import type net from 'node:net';
 import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/parser.js';
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
-import { internalError } from '../protocol/errors.js';
+import { internalError, nodeUnavailable } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
-import type { AdminQuery, BlobRequest, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
+import { Session } from '../routing/session.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
@@ -51,10 +52,25 @@ export function connectionBehavior(options: ConnectionOptions): Behavior<Connect
   return { name: 'connection', restart: false, create: (ctx) => new ConnectionActor(ctx, options) };
 }
 
+/** The connection a node leases to this client, by the member's id, its NodeActor, and the lease's number. */
+interface Lease {
+  readonly member: string;
+  readonly node: Address;
+  readonly id: number;
+}
+
+/** A request (or a lease's end) routed while requests on the other kind of link are unanswered: sent once they are. */
+interface Held {
+  readonly leased: boolean;
+  readonly slot: number;
+  readonly send: () => void;
+}
+
 class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState {
   readonly id: number;
   name: string | null = null;
   admin = false;
+  readonly session = new Session();
   readonly hashTags: boolean;
   readonly proxy: ProxyFacts;
   readonly client: ClientState = this;
@@ -69,6 +85,20 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private firstPair = Infinity;
   private lastPairSlot = -1;
   private nextSnapshot: RingSnapshot | null = null;
+  /** The connection leased to this client now, and the one before it (ended, maybe still answering). */
+  private leased: Lease | null = null;
+  private lastLease: Lease | null = null;
+  private leases = 0;
+  /**
+   * The last slot sent over a lease and over the shared links. A leased connection and the shared
+   * one reach the node separately, so a request waits (in `held`, with routing paused) until every
+   * request sent over the other kind is answered: a write is seen by the transaction after it.
+   */
+  private lastLeasedSlot = -1;
+  private lastSharedSlot = -1;
+  private held: Held[] = [];
+  /** Requests over the lease and its release, sent with the turn's routes, in the order made. */
+  private readonly leaseMessages: [Address, NodeMessage][] = [];
   private readonly parser: RequestParser;
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
@@ -118,8 +148,14 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       case 'Replied':
         return this.replied(msg.batch);
       case 'RingChanged':
-        if (this.replies.firstSlot <= this.lastPairSlot) this.nextSnapshot = msg.snapshot;
+        // Held requests name nodes by their index in the current ring: they go first.
+        if (this.replies.firstSlot <= this.lastPairSlot || this.held.length > 0) this.nextSnapshot = msg.snapshot;
         else this.adopt(msg.snapshot);
+        return;
+      case 'LeaseLost':
+        if (this.leased?.id !== msg.lease) return;
+        this.leased = null;
+        this.session.lost();
         return;
       case 'Writable':
         this.writeBlocked = false;
@@ -148,7 +184,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       }
       for (let i = 0; i < count; i++) out[i] = EMPTY;
     }
-    if (this.nextSnapshot !== null && this.replies.firstSlot > this.lastPairSlot) this.adopt(this.nextSnapshot);
+    if (this.held.length > 0) this.sendHeld();
+    if (this.nextSnapshot !== null && this.replies.firstSlot > this.lastPairSlot && this.held.length === 0) this.adopt(this.nextSnapshot);
     if (this.closing) {
       // Like Redis: once the last reply is out the connection is closed, not just ended, so a
       // client that keeps writing is told so instead of being read and ignored.
@@ -160,6 +197,12 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   stop(): void {
+    // A transaction, watch or blocked command left on a lease: its connection is closed, never reused.
+    const lease = this.leased ?? this.lastLease;
+    if (lease !== null) {
+      const clean = !this.session.active && this.lastLeasedSlot < this.replies.firstSlot;
+      this.ctx.tell(lease.node, { type: 'Release', replyTo: this.ctx.self, lease: lease.id, clean } satisfies NodeMessage);
+    }
     this.tracing?.closed();
     this.socket.destroy();
     this.options.closed(this.id);
@@ -172,15 +215,39 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   forward(node: number, bytes: Uint8Array, slow = false): void {
-    this.enqueue(slow ? this.slowRoutes : this.routes, node, this.replies.open(), -1, bytes);
+    const slot = this.replies.open();
+    if (this.lastLeasedSlot >= this.replies.firstSlot || this.held.length > 0) {
+      return this.hold(false, slot, () => this.enqueue(slow ? this.slowRoutes : this.routes, node, slot, -1, bytes));
+    }
+    this.enqueue(slow ? this.slowRoutes : this.routes, node, slot, -1, bytes);
+    this.lastSharedSlot = slot;
   }
 
   fragment(parts: readonly Part[], merge: Merge): void {
     const slot = this.replies.openFragment(parts.length, merge);
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i];
-      this.enqueue(part.slow === true ? this.slowRoutes : this.routes, part.node, slot, i, part.bytes);
-    }
+    const send = (): void => {
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        this.enqueue(part.slow === true ? this.slowRoutes : this.routes, part.node, slot, i, part.bytes);
+      }
+    };
+    if (this.lastLeasedSlot >= this.replies.firstSlot || this.held.length > 0) return this.hold(false, slot, send);
+    send();
+    this.lastSharedSlot = slot;
+  }
+
+  lease(member: string, bytes: Uint8Array, options?: LeaseOptions): void {
+    const slot = options?.silent === true ? this.replies.openSilent() : this.replies.open();
+    const send = (): void => this.sendLeased(member, slot, bytes, options?.waitMs ?? 0);
+    if (this.lastSharedSlot >= this.replies.firstSlot || this.held.length > 0) return this.hold(true, slot, send);
+    send();
+    this.lastLeasedSlot = slot;
+  }
+
+  endLease(clean: boolean): void {
+    // After the leased requests still held, if any.
+    if (this.held.length > 0) this.hold(true, this.replies.nextSlot - 1, () => this.releaseLease(clean));
+    else this.releaseLease(clean);
   }
 
   askMembership(query: AdminQuery): void {
@@ -191,6 +258,50 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   askBlob(request: BlobRequest): void {
     const msg: BlobMessage = { type: 'Blob', request, replyTo: this.ctx.self, slot: this.replies.open() };
     this.ctx.tell(this.options.blobs, msg);
+  }
+
+  /** Sends a request over this client's lease on `member`, leasing a connection there first if needed. */
+  private sendLeased(member: string, slot: number, bytes: Uint8Array, waitMs: number): void {
+    const { ring, nodes } = this.snapshot;
+    const index = ring.members.findIndex((m) => m.id === member);
+    if (index < 0) return this.replies.fill(slot, -1, nodeUnavailable(member));
+    const node = nodes[index];
+    if (this.leased !== null && this.leased.node !== node) this.releaseLease(true);
+    if (this.leased === null) this.leased = { member, node, id: ++this.leases };
+    const batch = takeBatch();
+    addToBatch(batch, slot, -1, bytes);
+    this.leaseMessages.push([node, { type: 'Route', replyTo: this.ctx.self, batch, lease: this.leased.id, waitMs }]);
+  }
+
+  /** Tells the node the lease is done with (after what was sent on it), in order with the lease's requests. */
+  private releaseLease(clean: boolean): void {
+    const lease = this.leased;
+    if (lease === null) return;
+    this.leaseMessages.push([lease.node, { type: 'Release', replyTo: this.ctx.self, lease: lease.id, clean }]);
+    this.lastLease = lease;
+    this.leased = null;
+  }
+
+  private hold(leased: boolean, slot: number, send: () => void): void {
+    this.held.push({ leased, slot, send });
+  }
+
+  /** Sends held requests, in order, while the other kind of link has nothing unanswered before them. */
+  private sendHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i];
+      const other = h.leased ? this.lastSharedSlot : this.lastLeasedSlot;
+      if (other >= this.replies.firstSlot) {
+        this.held = held.slice(i);
+        break;
+      }
+      h.send();
+      if (h.leased) this.lastLeasedSlot = Math.max(this.lastLeasedSlot, h.slot);
+      else this.lastSharedSlot = h.slot;
+    }
+    this.sendRoutes();
   }
 
   private adopt(snapshot: RingSnapshot): void {
@@ -209,6 +320,10 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private sendRoutes(): void {
     this.sendBatches(this.routes, false);
     if (this.slowRoutes.length > 0) this.sendBatches(this.slowRoutes, true);
+    if (this.leaseMessages.length > 0) {
+      for (const [node, msg] of this.leaseMessages) this.ctx.tell(node, msg);
+      this.leaseMessages.length = 0;
+    }
   }
 
   private sendBatches(routes: (RequestBatch | undefined)[], slow: boolean): void {
@@ -256,7 +371,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const { parser, options, tracing } = this;
     const max = options.limits.maxInflight;
     try {
-      while (!this.closing && this.nextSnapshot === null && this.replies.size < max && parser.next()) {
+      while (!this.closing && this.nextSnapshot === null && this.held.length === 0 && this.replies.size < max && parser.next()) {
         const slot = this.replies.nextSlot;
         try {
           if (tracing === null) options.router.route(parser, this);
@@ -290,6 +405,10 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   private attachTrace(request: TracedRequest, slot: number): void {
+    for (const [, msg] of this.leaseMessages) {
+      if (msg.type !== 'Route' || msg.batch.slots[0] !== slot) continue;
+      (msg.batch.traces ??= [])[0] = request.part(msg.batch.bytes[0]);
+    }
     for (const routes of [this.routes, this.slowRoutes]) {
       for (const batch of routes) {
         if (batch === undefined) continue;

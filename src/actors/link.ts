@@ -39,7 +39,7 @@ export class BackendLink<Peer> {
   private outboxBytes = 0;
 
   constructor(
-    readonly name: 'main' | 'side',
+    readonly name: 'main' | 'side' | 'lease',
     readonly tracing: BackendTracing,
   ) {}
 

@@ -38,7 +38,9 @@ export type ConnectionMessage =
   /** The socket closed. */
   | { readonly type: 'Closed' }
   /** The proxy is stopping: answer what is in flight, take nothing new, then close. */
-  | { readonly type: 'Shutdown' };
+  | { readonly type: 'Shutdown' }
+  /** A leased connection failed (its requests were answered with errors): whatever session rode it is over. */
+  | { readonly type: 'LeaseLost'; readonly lease: number };
 
 // NodeActor: one per Redis node.
 
@@ -49,8 +51,26 @@ export type LinkMessage =
   | { readonly type: 'Disconnected'; readonly generation: number; readonly reason: string };
 
 export type NodeMessage =
-  /** Requests for this node; `slow` ones (KEYS, FLUSHALL, SCRIPT LOAD...) go over the side link. */
-  | { readonly type: 'Route'; readonly replyTo: Address; readonly batch: RequestBatch; readonly slow?: boolean }
+  /**
+   * Requests for this node; `slow` ones (KEYS, FLUSHALL, SCRIPT LOAD...) go over the side link.
+   * With `lease`, over the connection leased to `replyTo` under that number (opened on its first
+   * request; a lease that was lost is never opened again under the same number), where each may
+   * block `waitMs` beyond the request timeout (Infinity: for as long as it likes).
+   */
+  | {
+      readonly type: 'Route';
+      readonly replyTo: Address;
+      readonly batch: RequestBatch;
+      readonly slow?: boolean;
+      readonly lease?: number;
+      readonly waitMs?: number;
+    }
+  /**
+   * `replyTo` is done with its lease once the requests sent on it are answered. `clean`: the
+   * connection holds no transaction, watch or blocked command, so it may serve another client;
+   * otherwise it is closed.
+   */
+  | { readonly type: 'Release'; readonly replyTo: Address; readonly lease: number; readonly clean: boolean }
   | LinkMessage
   /** The outcome of a PING on a connection of its own, sent to tell a busy node from a dead one. */
   | { readonly type: 'Probed'; readonly probe: number; readonly answered: boolean }
@@ -77,6 +97,9 @@ export interface NodeStats {
   /** Requests in flight now, and request bytes not yet sent. */
   readonly inflight: number;
   readonly queuedBytes: number;
+  /** Connections leased to clients now, and kept open for the next lease. */
+  readonly leases: number;
+  readonly idleLeases: number;
 }
 
 // PairActor: one per (old owner, new owner) of a running handoff.

@@ -2,6 +2,8 @@
 // queue of requests in flight on each, pipelines every client's requests over the shared link
 // (one write per turn), matches replies to requests in order and hands back the reply bytes
 // untouched. Commands known to be slow ride a side link, so they never hold up the shared one.
+// A client in a transaction or a blocking command gets a connection of its own, leased to it
+// until its session ends; a clean one then waits, open, for the next lease.
 //
 // A request past its timeout is answered with a timeout error alone; its reply, when it comes,
 // is dropped. The shared link is torn down only when the node is unresponsive: when a PING on a
@@ -9,10 +11,10 @@
 import net from 'node:net';
 import { ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY } from '../protocol/bytes.js';
-import { internalError, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
+import { internalError, leaseLimit, leaseLost, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { BackendLink, nextGeneration } from './link.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { NodeHealth, NodeMessage, NodeStats, Replied } from './messages.js';
+import type { ConnectionMessage, NodeHealth, NodeMessage, NodeStats, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
@@ -44,9 +46,27 @@ export interface NodeOptions {
   readonly reconnectMaxDelayMs: number;
   /** Request bytes a link may hold unsent; requests beyond it are refused with a busy error. */
   readonly maxQueuedBytes: number;
+  /** Connections leased to clients at once (idle ones kept for reuse count too). */
+  readonly maxLeases: number;
   /** Who hears about this node going up or down (the MembershipActor). */
   readonly health?: Address;
 }
+
+/** A connection leased to one client (its transaction, watch or blocking command). */
+interface Lease {
+  readonly peer: Address;
+  readonly id: number;
+  readonly link: Link;
+  /** How long each request in flight may block beyond the request timeout, oldest first. */
+  readonly waits: number[];
+  /** The client is done with it: once its requests are answered it is kept for reuse, or closed. */
+  released: boolean;
+  clean: boolean;
+}
+
+/** Clean leased connections kept open for the next lease. */
+const IDLE_LEASES = 8;
+const leaseKey = (peer: Address, id: number): string => `${peer}/${id}`;
 
 /** A PING on a connection of its own, open while the shared link is overdue. */
 interface Probe {
@@ -89,7 +109,15 @@ class NodeActor implements Actor<NodeMessage> {
   private refusedBusy = 0;
   private failed = 0;
   private readonly ticker: NodeJS.Timeout;
-  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer };
+  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer; leaseLimit: Buffer; leaseLost: Buffer };
+  private readonly leases = new Map<string, Lease>();
+  private readonly leaseLinks = new Map<Link, Lease>();
+  /** Clean connections a released lease left, for the next lease. */
+  private readonly idle: Link[] = [];
+  /** Leases that were lost: a later request on one is refused, never sent over a new connection. */
+  private readonly lostLeases = new Set<string>();
+  /** Leases with request bytes to write this turn. */
+  private readonly writing = new Set<Link>();
 
   constructor(
     private readonly ctx: ActorContext,
@@ -100,6 +128,8 @@ class NodeActor implements Actor<NodeMessage> {
       timeout: nodeTimeout(options.id),
       badReply: nodeProtocolError(options.id),
       busy: nodeBusy(options.id),
+      leaseLimit: leaseLimit(options.id, options.maxLeases),
+      leaseLost: leaseLost(options.id),
     };
     // Spans of sampled requests only: untraced ones never reach them.
     this.main = new BackendLink('main', new BackendTracing(options));
@@ -114,7 +144,9 @@ class NodeActor implements Actor<NodeMessage> {
   receive(msg: NodeMessage): void {
     switch (msg.type) {
       case 'Route':
-        return this.route(msg);
+        return msg.lease === undefined ? this.route(msg) : this.routeLeased(msg, msg.lease);
+      case 'Release':
+        return this.release(msg.replyTo, msg.lease, msg.clean);
       case 'Received': {
         const link = this.linkOf(msg.generation);
         if (link !== null) this.received(link, msg.chunk);
@@ -153,11 +185,15 @@ class NodeActor implements Actor<NodeMessage> {
     }
     this.main.write();
     this.side.write();
+    if (this.writing.size > 0) {
+      for (const link of this.writing) link.write();
+      this.writing.clear();
+    }
   }
 
   /** What a crash must answer: the requests not answered yet (taken out, so stop() does not answer them twice). */
   *inflight(): Iterable<NodeMessage> {
-    for (const link of [this.main, this.side]) {
+    for (const link of [this.main, this.side, ...this.leaseLinks.keys()]) {
       const { pending } = link;
       while (link.expired > 0) {
         pending.shift();
@@ -179,10 +215,11 @@ class NodeActor implements Actor<NodeMessage> {
   stop(): void {
     clearInterval(this.ticker);
     this.endProbe();
-    for (const link of [this.main, this.side]) {
+    for (const link of [this.main, this.side, ...this.leaseLinks.keys()]) {
       this.failAll(link, this.errors.unavailable);
       link.stop();
     }
+    for (const link of this.idle) link.stop();
   }
 
   private stats(): NodeStats {
@@ -197,11 +234,18 @@ class NodeActor implements Actor<NodeMessage> {
       failed: this.failed,
       inflight: main.unanswered + side.unanswered,
       queuedBytes: main.queuedBytes + side.queuedBytes,
+      leases: this.leases.size,
+      idleLeases: this.idle.length,
     };
   }
 
   private linkOf(generation: number): Link | null {
-    return generation === this.main.generation ? this.main : generation === this.side.generation ? this.side : null;
+    if (generation === this.main.generation) return this.main;
+    if (generation === this.side.generation) return this.side;
+    // Leased and idle connections: rare next to the shared link, looked for only when it is not that.
+    for (const link of this.leaseLinks.keys()) if (link.generation === generation) return link;
+    for (const link of this.idle) if (link.generation === generation) return link;
+    return null;
   }
 
   private route(msg: Route): void {
@@ -310,6 +354,8 @@ class NodeActor implements Actor<NodeMessage> {
     }
     if (pending.length < before) link.lastProgress = Date.now();
     this.sendAnswers();
+    const lease = this.leaseLinks.get(link);
+    if (lease !== undefined) this.answeredOnLease(lease);
   }
 
   private connect(link: Link): void {
@@ -322,8 +368,105 @@ class NodeActor implements Actor<NodeMessage> {
     link.write();
   }
 
+  // Leases.
+
+  private routeLeased(msg: Route, id: number): void {
+    const { replyTo, batch } = msg;
+    const key = leaseKey(replyTo, id);
+    if (this.lostLeases.has(key)) return this.refuse(this.main, replyTo, batch, this.errors.leaseLost);
+    let lease = this.leases.get(key);
+    if (lease === undefined) {
+      if (this.idle.length === 0 && this.leases.size >= this.options.maxLeases) return this.refuse(this.main, replyTo, batch, this.errors.leaseLimit);
+      lease = this.openLease(replyTo, id, key);
+    }
+    const { link } = lease;
+    const { count, slots, parts, bytes, traces } = batch;
+    this.requests += count;
+    const at = Date.now();
+    const peer = this.peerOf(replyTo, at);
+    peer.inflight += count;
+    const wait = msg.waitMs ?? 0;
+    for (let i = 0; i < count; i++) {
+      const hop = traces === undefined ? undefined : this.arrivedTraced(link, traces[i]);
+      link.pending.push(peer, slots[i], parts[i], at, hop);
+      lease.waits.push(wait);
+      link.queue(bytes[i]);
+    }
+    this.writing.add(link);
+    releaseBatch(batch);
+  }
+
+  /** A lease over an idle clean connection when there is one, else over a new one. */
+  private openLease(peer: Address, id: number, key: string): Lease {
+    let link = this.idle.pop();
+    if (link === undefined) {
+      link = new BackendLink('lease', new BackendTracing(this.options));
+      this.connect(link);
+    }
+    const lease: Lease = { peer, id, link, waits: [], released: false, clean: false };
+    this.leases.set(key, lease);
+    this.leaseLinks.set(link, lease);
+    return lease;
+  }
+
+  private release(peer: Address, id: number, clean: boolean): void {
+    const key = leaseKey(peer, id);
+    this.lostLeases.delete(key);
+    const lease = this.leases.get(key);
+    if (lease === undefined) return;
+    lease.released = true;
+    lease.clean = clean;
+    if (!clean) this.endLease(lease, this.errors.leaseLost, false);
+    else this.answeredOnLease(lease);
+  }
+
+  /** Keeps the lease's waits in step with its requests; a released lease with nothing left in flight ends. */
+  private answeredOnLease(lease: Lease): void {
+    const { link, waits } = lease;
+    if (waits.length > link.pending.length) waits.splice(0, waits.length - link.pending.length);
+    if (!lease.released || link.pending.length > 0) return;
+    this.leases.delete(leaseKey(lease.peer, lease.id));
+    this.leaseLinks.delete(link);
+    if (lease.clean && link.state === 'up' && this.idle.length < IDLE_LEASES) this.idle.push(link);
+    else link.stop();
+  }
+
+  /**
+   * Ends a lease at once: its requests get `error`, its connection is closed. Unless the client
+   * ended it, the client hears that it was lost, and later requests on it are refused.
+   */
+  private endLease(lease: Lease, error: Buffer, lost = true): void {
+    const key = leaseKey(lease.peer, lease.id);
+    this.leases.delete(key);
+    this.leaseLinks.delete(lease.link);
+    this.writing.delete(lease.link);
+    this.failAll(lease.link, error);
+    lease.link.stop();
+    if (!lost || lease.released) return;
+    this.lostLeases.add(key);
+    this.ctx.tell(lease.peer, { type: 'LeaseLost', lease: lease.id } satisfies ConnectionMessage);
+  }
+
+  /** A leased request may take the request timeout plus what it is allowed to block, counted from when the one before it was answered. */
+  private checkLeases(now: number): void {
+    for (const lease of [...this.leases.values()]) {
+      const { link } = lease;
+      if (link.state === 'connecting' && now - link.connectStarted > this.options.connectTimeoutMs) {
+        this.endLease(lease, this.errors.unavailable);
+        continue;
+      }
+      if (link.pending.length === 0) continue;
+      const started = Math.max(link.pending.queuedAtOf(0), link.lastProgress);
+      if (now - started > this.options.requestTimeoutMs + lease.waits[0]) {
+        this.timeouts++;
+        this.endLease(lease, this.errors.timeout);
+      }
+    }
+  }
+
   /** The link failed: every request on it gets `error`, in order, and it is retried later. */
   private lost(link: Link, error: Buffer, reason: string): void {
+    if (link.name === 'lease') return this.lostLease(link, error);
     const wasUp = link.state === 'up';
     if (link === this.main) this.endProbe();
     link.close('down');
@@ -331,9 +474,20 @@ class NodeActor implements Actor<NodeMessage> {
     link.failures++;
     // Down once it was up, or the first time it fails to come up at all (a wrong address).
     if (link === this.main && (wasUp || !this.reportedDown)) this.report(false, reason);
+    // A node the shared link finds down or unresponsive fails its leased clients too (a blocked one gets the error).
+    if (link === this.main) for (const lease of [...this.leases.values()]) this.endLease(lease, error);
     const delay = Math.min(this.options.reconnectMaxDelayMs, 50 * 2 ** Math.min(link.failures - 1, 10));
     link.reconnectTimer = setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Reconnect', link: link.name }), delay);
     link.reconnectTimer.unref();
+  }
+
+  /** A leased or idle connection failed: it is not reconnected, its lease (if any) is lost. */
+  private lostLease(link: Link, error: Buffer): void {
+    const lease = this.leaseLinks.get(link);
+    if (lease !== undefined) return this.endLease(lease, error);
+    const at = this.idle.indexOf(link);
+    if (at >= 0) this.idle.splice(at, 1);
+    link.stop();
   }
 
   /** Answers every request of the link not answered yet with `error`, and empties its queue. */
@@ -365,6 +519,7 @@ class NodeActor implements Actor<NodeMessage> {
     const now = Date.now();
     this.checkLink(this.main, this.options.requestTimeoutMs, now);
     this.checkLink(this.side, this.options.slowRequestTimeoutMs, now);
+    if (this.leases.size > 0) this.checkLeases(now);
     this.checkProbe(now);
     this.sweepPeers(now);
   }

@@ -16,6 +16,10 @@ class Fragment {
   }
 }
 
+/** A slot whose reply is not the client's (jupiter asked for it): filled with nothing to write. */
+const SILENT = new Uint8Array(0);
+const DROPPED = new Uint8Array(0);
+
 type Entry = Uint8Array | Fragment | null;
 
 /** A merge that fails on replies it did not expect answers with an error, never with nothing. */
@@ -58,6 +62,11 @@ export class ReplyQueue {
     return this.add(null);
   }
 
+  /** A slot whose reply is dropped when it comes, keeping its place so later replies wait for it. */
+  openSilent(): number {
+    return this.add(SILENT);
+  }
+
   openFragment(parts: number, merge: Merge): number {
     return this.add(new Fragment(parts, merge));
   }
@@ -71,7 +80,9 @@ export class ReplyQueue {
     if (offset < 0 || offset >= this.count) return;
     const index = (this.head + offset) & this.mask;
     if (part < 0) {
-      if (this.entries[index] === null) this.entries[index] = bytes;
+      const entry = this.entries[index];
+      if (entry === null) this.entries[index] = bytes;
+      else if (entry === SILENT) this.entries[index] = DROPPED;
       return;
     }
     const fragment = this.entries[index];
@@ -86,7 +97,7 @@ export class ReplyQueue {
     let n = 0;
     while (this.count > 0) {
       const e = entries[this.head];
-      if (e === null || e instanceof Fragment) break;
+      if (e === null || e === SILENT || e instanceof Fragment) break;
       out[n++] = e;
       entries[this.head] = null;
       this.head = (this.head + 1) & mask;

@@ -107,7 +107,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const nodeOptions = (member: RecordMember, health: Address): NodeOptions => {
     const at = member.address.lastIndexOf(':');
     const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
-    return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, ...config.backend };
+    return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, ...config.backend, maxLeases: config.limits.maxLeasesPerNode };
   };
   const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);

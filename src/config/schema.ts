@@ -92,6 +92,8 @@ export const configSchema = z
         maxQueryBuffer: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxQueryBuffer),
         maxClients: z.number().int().min(1).default(10000),
         maxInflightPerClient: z.number().int().min(1).default(10000),
+        /** Backend connections per node leased to clients for transactions and blocking commands. */
+        maxLeasesPerNode: z.number().int().min(1).default(1000),
         maxOutputBuffer: z.number().int().min(0).default(256 * 1024 * 1024),
         idleTimeoutSeconds: z.number().int().min(0).default(0),
       })

@@ -73,6 +73,8 @@ export function createRegistry(source: MetricsSource): Registry {
   for (const [name, help, read] of [
     ['jupiter_node_inflight', 'Requests in flight to the node now.', (s: NodeStats) => s.inflight],
     ['jupiter_node_queued_bytes', 'Request bytes waiting to be sent to the node now.', (s: NodeStats) => s.queuedBytes],
+    ['jupiter_node_leases', 'Connections to the node leased to clients now (transactions, blocking commands).', (s: NodeStats) => s.leases],
+    ['jupiter_node_idle_leases', 'Connections to the node kept open for the next lease.', (s: NodeStats) => s.idleLeases],
   ] as const) {
     new Gauge({
       name,

@@ -56,6 +56,9 @@ export const nodeUnavailable = (node: string): Buffer => line(`ERR node ${node} 
 export const nodeTimeout = (node: string): Buffer => line(`ERR node ${node} unavailable: request timed out`);
 export const nodeBusy = (node: string): Buffer => line(`ERR node ${node} busy: too many request bytes waiting to be sent`);
 export const nodeProtocolError = (node: string): Buffer => line(`ERR node ${node} unavailable: bad reply from node`);
+export const leaseLimit = (node: string, max: number): Buffer =>
+  line(`ERR node ${node} has ${max} connections leased to clients already (limits.maxLeasesPerNode); try again later`);
+export const leaseLost = (node: string): Buffer => line(`ERR node ${node} unavailable: the connection this client's transaction or blocking command used was lost`);
 
 /** Keyless commands jupiter neither answers nor fans out: they need a node chosen with hash=. */
 export const needsHashKey = (name: string): Buffer =>
@@ -63,6 +66,17 @@ export const needsHashKey = (name: string): Buffer =>
 
 /** Commands that need a connection of their own (transactions, blocking, Pub/Sub) until leasing lands. */
 export const notSupported = (name: string): Buffer => line(`ERR '${name}' is not supported by jupiter yet`);
+
+// Transactions, in Redis's words where Redis has them (multi.c).
+export const multiNested = line('ERR MULTI calls can not be nested');
+export const execWithoutMulti = line('ERR EXEC without MULTI');
+export const discardWithoutMulti = line('ERR DISCARD without MULTI');
+export const watchInMulti = line('ERR WATCH inside MULTI is not allowed');
+export const execAbort = line('EXECABORT Transaction discarded because of previous errors.');
+export const keysMoved = line('EXECABORT Transaction discarded: its keys moved to another node (membership change); run it again');
+export const keyMoving = line('TRYAGAIN the key is moving to another node (membership change in progress); try again');
+/** A command acting on the client's connection to jupiter, which a transaction on a node cannot hold. */
+export const notInTransaction = (name: string): Buffer => line(`ERR '${name}' cannot be queued in a transaction through jupiter`);
 
 export const adminDisabled = line('ERR JUPITER admin commands are switched off on this proxy (admin.enabled: false)');
 export const adminNeedsAuth = line('NOAUTH JUPITER admin commands need JUPITER AUTH <admin.password> on this connection first');

@@ -5,6 +5,7 @@ import type { Ring } from '../ring/ring.js';
 import type { CommandSpec } from '../protocol/commands.js';
 import type { RequestView } from './request.js';
 import type { MembershipChange } from '../handoff/change.js';
+import type { Session } from './session.js';
 
 export interface Part {
   readonly node: number;
@@ -24,6 +25,15 @@ export interface ClientState {
   closeAfterReply(): void;
   /** `CLIENT INFO`-style line describing this client. */
   describe(): string;
+  /** The client's transaction and watched keys. */
+  readonly session: Session;
+}
+
+export interface LeaseOptions {
+  /** How long the request may block beyond the request timeout (ms; Infinity: as long as it likes). */
+  readonly waitMs?: number;
+  /** Its reply is not the client's (a MULTI jupiter sends for it, say): it is read and dropped. */
+  readonly silent?: boolean;
 }
 
 /** A BLOB.* command, its arguments copied out of the request; the BlobActor answers. */
@@ -64,10 +74,28 @@ export interface Dispatch {
   askMembership(query: AdminQuery): void;
   /** Answers with what the BlobActor makes of a BLOB.* command. */
   askBlob(request: BlobRequest): void;
+  /**
+   * Sends the bytes to a member (by id) over the connection leased to this client, leasing one
+   * from that member's node first if the client has none there; its reply goes back untouched.
+   */
+  lease(member: string, bytes: Uint8Array, options?: LeaseOptions): void;
+  /** The client is done with its lease once what was sent on it is answered. */
+  endLease(clean: boolean): void;
 }
 
 export interface Shape {
-  /** Connection-level commands stay local even with hash= (QUIT, SELECT, CLIENT, HELLO, AUTH). */
+  /**
+   * Connection-level commands stay local even with hash= (QUIT, SELECT, CLIENT, HELLO, AUTH, and
+   * jupiter's own JUPITER and BLOB.*); a transaction on a node cannot queue them.
+   */
   readonly connectionLocal?: boolean;
+  /** MULTI, EXEC, DISCARD, WATCH, UNWATCH: act on the transaction even inside MULTI. */
+  readonly transactionControl?: boolean;
+  /**
+   * Commands that open, use or end a session (MULTI, EXEC, WATCH, a blocking command): run with
+   * the hash key of a trailing hash=/index= option, or null, instead of dispatch. False: this
+   * request is not one after all (XREAD without BLOCK), route it as usual.
+   */
+  readonly session?: (req: RequestView, spec: CommandSpec, hashKey: Buffer | null, d: Dispatch) => boolean;
   dispatch(req: RequestView, spec: CommandSpec, d: Dispatch): void;
 }

@@ -2,13 +2,13 @@
 // command, check its arity, then either pin it to the node of an explicit hash key or let its
 // shape decide. Every refusal is a Redis-style error reply.
 import { arityOk, keyPositions, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
-import { unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
+import { notInTransaction, unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
 import { placementWrite } from '../handoff/placement-index.js';
 import { hashedPart, ownerOfKey } from './hashkey.js';
-import { compileOptionTest, stripOptions, type OptionPrefixes } from './options.js';
+import { compileOptionTest, stripOptions, type OptionPrefixes, type RoutingOptions } from './options.js';
 import { shapeOf } from './shapes/index.js';
 import { isSlow } from './slow.js';
-import type { Dispatch } from './dispatch.js';
+import type { Dispatch, Shape } from './dispatch.js';
 import type { RequestView } from './request.js';
 
 export interface RouterConfig {
@@ -34,6 +34,16 @@ export class Router {
     const spec = this.resolve(req, d);
     if (spec === undefined) return options?.traceparent;
     const shape = shapeOf(spec);
+    const { session } = d.client;
+    if (session.inMulti || shape.session !== undefined) {
+      const hashKey = hashKeyOf(options, req, spec, d);
+      if (hashKey === undefined) return options?.traceparent;
+      if (session.inMulti) {
+        inTransaction(shape, req, spec, hashKey, d);
+        return options?.traceparent;
+      }
+      if (shape.session!(req, spec, hashKey, d)) return options?.traceparent;
+    }
     if (options !== undefined && !shape.connectionLocal) {
       if (options.hashKey !== undefined) {
         this.pin(Buffer.from(options.hashKey, 'latin1'), req, spec, d);
@@ -89,6 +99,32 @@ export class Router {
       return undefined;
     }
     return sub;
+  }
+}
+
+/** The hash key a hash= or index= option names, null without one, undefined after replying that index= is out of range. */
+function hashKeyOf(options: RoutingOptions | undefined, req: RequestView, spec: CommandSpec, d: Dispatch): Buffer | null | undefined {
+  if (options?.hashKey !== undefined) return Buffer.from(options.hashKey, 'latin1');
+  if (options?.index === undefined) return null;
+  if (options.index >= 1 && options.index < req.argc) return Buffer.from(req.argBuffer(options.index));
+  d.reply(wrongArity(spec.name));
+  return undefined;
+}
+
+/**
+ * A command while the client is in MULTI: queued on the transaction's node; QUIT and RESET act
+ * at once; commands on the client's connection to jupiter itself, and jupiter's own, are refused.
+ */
+function inTransaction(shape: Shape, req: RequestView, spec: CommandSpec, hashKey: Buffer | null, d: Dispatch): void {
+  const { session } = d.client;
+  if (shape.transactionControl === true) {
+    shape.session!(req, spec, hashKey, d);
+  } else if (spec.name === 'quit' || spec.name === 'reset') {
+    shape.dispatch(req, spec, d);
+  } else if (shape.connectionLocal) {
+    session.refuse(notInTransaction(spec.name), d);
+  } else {
+    session.queue(req, spec, hashKey, d);
   }
 }
 

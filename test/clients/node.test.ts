@@ -147,6 +147,28 @@ describe('Node clients against jupiter over three nodes', () => {
       const replies = await Promise.all(Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? auto.set(`io:auto:${i}`, `a${i}`) : auto.get(`io:auto:${i - 1}`))));
       replies.forEach((r, i) => assert.equal(r, i % 2 === 0 ? 'OK' : `a${i - 1}`));
     });
+
+    recorder.it('multi() with hash tags runs as one transaction; one with keys of two nodes gets EXECABORT', async () => {
+      assert.deepEqual(await redis.multi().set('{io}:n', '1').incrby('{io}:n', 9).get('{io}:n').exec(), [
+        [null, 'OK'],
+        [null, 10],
+        [null, '10'],
+      ]);
+      const spread = Array.from({ length: 12 }, (_, i) => `io:tx:${i}`);
+      const multi = redis.multi();
+      for (const k of spread) multi.set(k, 'v');
+      await assert.rejects(multi.exec(), /EXECABORT/);
+      assert.deepEqual(await keysOnNodes(spread), []);
+    });
+
+    recorder.it('BLPOP waits for another client’s push on a connection of its own', async () => {
+      const popper = new Redis({ port: cluster.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+      cleanups.push(() => popper.disconnect());
+      const popped = popper.blpop('io:jobs', 0);
+      assert.equal(await redis.ping(), 'PONG');
+      await redis.rpush('io:jobs', 'job-1');
+      assert.deepEqual(await within(popped, 5000, 'BLPOP'), ['io:jobs', 'job-1']);
+    });
   });
 
   describe(`node-redis ${versionOf('redis')}`, () => {
@@ -250,6 +272,15 @@ describe('Node clients against jupiter over three nodes', () => {
       }
       assert.deepEqual([...seen.values()].filter((n) => n !== 1), []);
       assert.deepEqual([...seen.keys()].sort(), keys.slice().sort());
+    });
+
+    recorder.it('multi().exec() with hash tags runs as one transaction, and WATCH makes a changed one fail', async () => {
+      assert.deepEqual(await client.multi().set('{nr}:n', '1').incrBy('{nr}:n', 9).get('{nr}:n').exec(), ['OK', 10, '10']);
+      const watcher = await connect({ RESP: 2 });
+      await watcher.watch('{nr}:n');
+      await client.set('{nr}:n', 'changed');
+      await assert.rejects(watcher.multi().set('{nr}:n', 'late').exec(), /watched keys has been changed/);
+      assert.equal(await client.get('{nr}:n'), 'changed');
     });
   });
 });

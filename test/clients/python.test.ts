@@ -22,6 +22,9 @@ const CHECKS = [
   'MGET across nodes returns values in request order, None for a missing key',
   'DEL and EXISTS across nodes answer summed counts',
   'scan_iter() over the whole cluster yields every key exactly once',
+  'pipeline() (a MULTI/EXEC transaction) with hash tags runs atomically on one node',
+  'transaction() with WATCH retries until no other client changed the key',
+  'BLPOP waits for a push and returns it; with a timeout it returns None',
 ];
 
 describe('redis-py (python3-redis) against jupiter over three nodes', () => {

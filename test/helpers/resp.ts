@@ -85,6 +85,11 @@ export class RawConnection {
     });
   }
 
+  /** Writes every command in one write, without waiting for replies (read them with replies()). */
+  send(commands: readonly (readonly Arg[])[]): void {
+    this.socket.write(Buffer.concat(commands.map(encodeCommand)));
+  }
+
   /** Writes every command in one write (a pipeline) and returns their replies' bytes. */
   async call(commands: readonly (readonly Arg[])[], timeoutMs = 10_000): Promise<Buffer[]> {
     this.socket.write(Buffer.concat(commands.map(encodeCommand)));

@@ -19,6 +19,7 @@ const options = (node: RedisNode, overrides: Partial<NodeOptions> = {}): Omit<No
   connectTimeoutMs: 2000,
   reconnectMaxDelayMs: 200,
   maxQueuedBytes: 64 * 1024 * 1024,
+  maxLeases: 1000,
   ...overrides,
 });
 

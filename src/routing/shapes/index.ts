@@ -12,6 +12,7 @@ import { auth, client, configGet, echo, hello, ping, quit, reset, select } from 
 import { needsHash, needsOwnConnection } from './refused.js';
 import { admin } from './admin.js';
 import { blob } from './blob.js';
+import { blocking, discard, exec, multi, unwatch, watch } from './session.js';
 
 const configShape: Shape = {
   dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
@@ -21,15 +22,21 @@ const configShape: Shape = {
 };
 
 /** XREAD and XREADGROUP block only with the BLOCK option. */
+const blocks = (req: RequestView): boolean => {
+  for (let i = 1; i < req.argc; i++) {
+    const a = req.argString(i).toLowerCase();
+    if (a === 'streams') return false;
+    if (a === 'block') return true;
+  }
+  return false;
+};
+
 const streamRead: Shape = {
   dispatch(req, spec, d) {
-    for (let i = 1; i < req.argc; i++) {
-      const a = req.argString(i).toLowerCase();
-      if (a === 'streams') break;
-      if (a === 'block') return needsOwnConnection.dispatch(req, spec, d);
-    }
-    sameNodeKeys.dispatch(req, spec, d);
+    if (blocks(req)) blocking.dispatch(req, spec, d);
+    else sameNodeKeys.dispatch(req, spec, d);
   },
+  session: (req, spec, hashKey, d) => blocks(req) && blocking.session!(req, spec, hashKey, d),
 };
 
 const byName = new Map<string, Shape>([
@@ -64,9 +71,14 @@ const byName = new Map<string, Shape>([
   ['publish', singleKey],
   ['xread', streamRead],
   ['xreadgroup', streamRead],
-  ...['multi', 'exec', 'discard', 'watch', 'unwatch', 'monitor', 'sync', 'psync', 'replconf', 'wait', 'waitaof'].map(
-    (n) => [n, needsOwnConnection] as const,
-  ),
+  ['multi', multi],
+  ['exec', exec],
+  ['discard', discard],
+  ['watch', watch],
+  ['unwatch', unwatch],
+  ['wait', blocking],
+  ['waitaof', blocking],
+  ...['monitor', 'sync', 'psync', 'replconf'].map((n) => [n, needsOwnConnection] as const),
 ]);
 
 const resolved = new Map<CommandSpec, Shape>();
@@ -84,7 +96,8 @@ function classify(spec: CommandSpec): Shape {
   const top = spec.name.split('|')[0];
   const named = byName.get(top);
   if (named) return named;
-  if (spec.blocking || spec.pubsub) return needsOwnConnection;
+  if (spec.pubsub) return needsOwnConnection;
+  if (spec.blocking) return blocking;
   if (spec.singleKey) return singleKey;
   if (spec.keyed) return sameNodeKeys;
   return needsHash;

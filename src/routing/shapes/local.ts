@@ -43,6 +43,11 @@ export const reset: Shape = {
   connectionLocal: true,
   dispatch(_req, _spec, d) {
     d.client.name = null;
+    // A transaction or watch left on the leased connection: that connection is closed, not reused.
+    const { session } = d.client;
+    const clean = !session.active;
+    session.clear();
+    d.endLease(clean);
     d.reply(status('RESET'));
   },
 };

@@ -1,5 +1,5 @@
 """redis-py against jupiter: the routing examples, a 1,000-command pipeline(transaction=False),
-MGET/DEL across nodes, and scan_iter() over the whole cluster.
+MGET/DEL across nodes, scan_iter() over the whole cluster, transactions and BLPOP.
 
 Usage: /usr/bin/python3 check_redis_py.py PORT
 Prints {"client": "redis-py", "version": ...}, then one JSON line per check; exits 1 if any failed.
@@ -110,6 +110,44 @@ def _():
     matched = collections.Counter(r.scan_iter(match="scan:1*", count=100))
     expect("scan_iter(match=...)", set(matched), {k for k in want if k.startswith("scan:1")})
     expect("scan_iter(match=...) duplicates", [k for k, n in matched.items() if n != 1], [])
+
+
+@check("pipeline() (a MULTI/EXEC transaction) with hash tags runs atomically on one node")
+def _():
+    pipe = r.pipeline()  # transaction=True, redis-py's default
+    pipe.set("{cart}:items", 3).incrby("{cart}:items", 2).get("{cart}:items")
+    expect("EXEC", pipe.execute(), [True, 5, "5"])
+
+
+@check("transaction() with WATCH retries until no other client changed the key")
+def _():
+    other = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+    r.set("{acct}:balance", 100)
+    tries = []
+
+    def move(pipe):
+        tries.append(1)
+        balance = int(pipe.get("{acct}:balance"))
+        if len(tries) == 1:
+            other.incrby("{acct}:balance", 50)  # changes the watched key once: the first EXEC fails
+        pipe.multi()
+        pipe.set("{acct}:balance", balance - 10)
+
+    r.transaction(move, "{acct}:balance")
+    other.close()
+    expect("tries", len(tries), 2)
+    expect("balance", r.get("{acct}:balance"), "140")
+
+
+@check("BLPOP waits for a push and returns it; with a timeout it returns None")
+def _():
+    other = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+    import threading
+
+    threading.Timer(0.3, lambda: other.rpush("jobs", "job-1")).start()
+    expect("BLPOP", r.blpop("jobs", timeout=5), ("jobs", "job-1"))
+    expect("BLPOP timeout", r.blpop("jobs:empty", timeout=1), None)
+    other.close()
 
 
 sys.exit(1 if failed else 0)

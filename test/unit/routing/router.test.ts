@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ring } from '../../../src/ring/ring.js';
+import { Session } from '../../../src/routing/session.js';
 import { Router } from '../../../src/routing/router.js';
 import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
 import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
-import type { AdminQuery, BlobRequest, ClientState, Dispatch, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 
@@ -38,11 +39,14 @@ type Call =
   | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array; slow: boolean }
   | { kind: 'fragment'; parts: { node: number; bytes: string; slow?: true }[]; merge: Merge }
   | { kind: 'ask'; query: AdminQuery }
-  | { kind: 'blob'; request: BlobRequest };
+  | { kind: 'blob'; request: BlobRequest }
+  | { kind: 'lease'; member: string; bytes: string; silent: boolean; waitMs: number }
+  | { kind: 'endLease'; clean: boolean };
 
 class FakeClient implements ClientState {
   name: string | null = null;
   admin = false;
+  readonly session = new Session();
   closed = 0;
   constructor(readonly id: number) {}
   closeAfterReply(): void {
@@ -75,6 +79,12 @@ class FakeDispatch implements Dispatch {
   }
   fragment(parts: readonly Part[], merge: Merge): void {
     this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes), ...(p.slow === true ? { slow: true as const } : {}) })), merge });
+  }
+  lease(member: string, bytes: Uint8Array, options?: LeaseOptions): void {
+    this.calls.push({ kind: 'lease', member, bytes: text(bytes), silent: options?.silent === true, waitMs: options?.waitMs ?? 0 });
+  }
+  endLease(clean: boolean): void {
+    this.calls.push({ kind: 'endLease', clean });
   }
 }
 
@@ -562,18 +572,116 @@ test('QUIT replies OK and asks the connection to close after the reply', () => {
   assert.equal(d.client.closed, 1);
 });
 
-test('MULTI and blocking commands reply an error instead of being forwarded, even with hash=', () => {
-  assert.equal(replyOf(['MULTI']), "-ERR 'multi' is not supported by jupiter yet\r\n");
-  assert.equal(replyOf(['MULTI', 'hash=x']), "-ERR 'multi' is not supported by jupiter yet\r\n");
-  assert.equal(replyOf(['EXEC']), "-ERR 'exec' is not supported by jupiter yet\r\n");
-  assert.equal(replyOf(['BLPOP', 'k', '0']), "-ERR 'blpop' is not supported by jupiter yet\r\n");
+test('SUBSCRIBE replies an error instead of being forwarded', () => {
   assert.equal(replyOf(['SUBSCRIBE', 'ch']), "-ERR 'subscribe' is not supported by jupiter yet\r\n");
 });
 
-test('XREAD goes to the node of its streams; XREAD BLOCK is refused', () => {
+test('XREAD goes to the node of its streams; XREAD BLOCK goes over a lease there, blocking as long as it asks', () => {
   const c = only(route(['XREAD', 'COUNT', '1', 'STREAMS', kB, '0']).d);
   assert.deepEqual({ kind: c.kind, node: (c as { node: number }).node }, { kind: 'forward', node: 1 });
-  assert.equal(replyOf(['XREAD', 'BLOCK', '0', 'STREAMS', kB, '0']), "-ERR 'xread' is not supported by jupiter yet\r\n");
+  const { d } = route(['XREAD', 'BLOCK', '1500', 'STREAMS', kB, '0']);
+  assert.deepEqual(d.calls, [
+    { kind: 'lease', member: ring.members[1].id, bytes: resp('XREAD', 'BLOCK', '1500', 'STREAMS', kB, '0'), silent: false, waitMs: 1500 },
+    { kind: 'endLease', clean: true },
+  ]);
+});
+
+/** Routes each request in turn on one client, and returns the calls. */
+function session(...requests: string[][]): Call[] {
+  const d = new FakeDispatch(ring);
+  for (const args of requests) routeBytes(encodeCommand(args), d);
+  return d.calls;
+}
+
+test('MULTI is answered at once; commands before the first keyed one are queued here and sent after MULTI once it pins the node', () => {
+  const member = ring.members[owner(kA)].id;
+  assert.deepEqual(session(['MULTI'], ['PING'], ['SET', kA, 'v'], ['EXEC']), [
+    { kind: 'reply', bytes: '+OK\r\n' },
+    { kind: 'reply', bytes: '+QUEUED\r\n' },
+    { kind: 'lease', member, bytes: resp('MULTI'), silent: true, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('PING'), silent: true, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('SET', kA, 'v'), silent: false, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('EXEC'), silent: false, waitMs: 0 },
+    { kind: 'endLease', clean: true },
+  ]);
+});
+
+test('a command for another node inside MULTI gets CROSSSLOT, and EXEC discards the transaction with EXECABORT', () => {
+  const member = ring.members[owner(kA)].id;
+  const calls = session(['MULTI'], ['SET', kA, 'v'], ['SET', kB, 'v'], ['INCR', kA], ['EXEC']);
+  assert.deepEqual(calls.slice(3), [
+    { kind: 'reply', bytes: "-CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)\r\n" },
+    { kind: 'reply', bytes: '+QUEUED\r\n' },
+    { kind: 'reply', bytes: '-EXECABORT Transaction discarded because of previous errors.\r\n' },
+    { kind: 'lease', member, bytes: resp('DISCARD'), silent: true, waitMs: 0 },
+    { kind: 'endLease', clean: true },
+  ]);
+});
+
+test('MULTI hash=KEY pins the transaction, so keys of other nodes run there with it', () => {
+  const member = ring.members[owner('x')].id;
+  assert.deepEqual(session(['MULTI', 'hash=x'], ['SET', kB, 'v', 'hash=x'], ['EXEC']), [
+    { kind: 'reply', bytes: '+OK\r\n' },
+    { kind: 'lease', member, bytes: resp('MULTI'), silent: true, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('SET', kB, 'v'), silent: false, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('EXEC'), silent: false, waitMs: 0 },
+    { kind: 'endLease', clean: true },
+  ]);
+});
+
+test("empty MULTI/EXEC is answered here; DISCARD, nested MULTI, EXEC and DISCARD without MULTI take Redis's words", () => {
+  assert.deepEqual(session(['MULTI'], ['MULTI'], ['EXEC'], ['EXEC'], ['DISCARD']).map((c) => (c as { bytes: string }).bytes), [
+    '+OK\r\n',
+    '-ERR MULTI calls can not be nested\r\n',
+    '*0\r\n',
+    '-ERR EXEC without MULTI\r\n',
+    '-ERR DISCARD without MULTI\r\n',
+  ]);
+});
+
+test("connection commands and jupiter's own cannot be queued: refused, and EXEC aborts", () => {
+  const replies = session(['MULTI'], ['SELECT', '0'], ['JUPITER', 'NODES'], ['EXEC']).map((c) => (c as { bytes: string }).bytes);
+  assert.deepEqual(replies, [
+    '+OK\r\n',
+    "-ERR 'select' cannot be queued in a transaction through jupiter\r\n",
+    "-ERR 'jupiter|nodes' cannot be queued in a transaction through jupiter\r\n",
+    '-EXECABORT Transaction discarded because of previous errors.\r\n',
+  ]);
+});
+
+test('WATCH pins like MULTI: keys of two nodes get CROSSSLOT; the watched node runs the transaction', () => {
+  assert.equal(only(route(['WATCH', kA, kB]).d).kind, 'reply');
+  const member = ring.members[owner(kA)].id;
+  assert.deepEqual(session(['WATCH', kA], ['MULTI'], ['WATCH', kA], ['INCR', kA], ['EXEC']), [
+    { kind: 'lease', member, bytes: resp('WATCH', kA), silent: false, waitMs: 0 },
+    { kind: 'reply', bytes: '+OK\r\n' },
+    { kind: 'reply', bytes: '-ERR WATCH inside MULTI is not allowed\r\n' },
+    { kind: 'lease', member, bytes: resp('MULTI'), silent: true, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('INCR', kA), silent: false, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('EXEC'), silent: false, waitMs: 0 },
+    { kind: 'endLease', clean: true },
+  ]);
+});
+
+test('blocking commands go over a lease with the time they may block; BLPOP 0 blocks for good, WAIT needs hash=', () => {
+  const member = ring.members[owner(kA)].id;
+  assert.deepEqual(session(['BLPOP', kA, '0'], ['BRPOP', kA, '2.5']), [
+    { kind: 'lease', member, bytes: resp('BLPOP', kA, '0'), silent: false, waitMs: Infinity },
+    { kind: 'endLease', clean: true },
+    { kind: 'lease', member, bytes: resp('BRPOP', kA, '2.5'), silent: false, waitMs: 2500 },
+    { kind: 'endLease', clean: true },
+  ]);
+  assert.equal(replyOf(['BLPOP', kA, kB, '0']), "-CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)\r\n");
+  assert.equal(replyOf(['WAIT', '1', '100']), "-ERR 'wait' has no key to route by; add hash=KEY to send it to one node\r\n");
+  assert.deepEqual(route(['WAIT', '1', '100', 'hash=x']).d.calls[0], { kind: 'lease', member: ring.members[owner('x')].id, bytes: resp('WAIT', '1', '100'), silent: false, waitMs: 100 });
+});
+
+test('inside MULTI a blocking command is queued like any other', () => {
+  const member = ring.members[owner(kA)].id;
+  assert.deepEqual(session(['MULTI'], ['BLPOP', kA, '0']).slice(1), [
+    { kind: 'lease', member, bytes: resp('MULTI'), silent: true, waitMs: 0 },
+    { kind: 'lease', member, bytes: resp('BLPOP', kA, '0'), silent: false, waitMs: 0 },
+  ]);
 });
 
 test('keyless commands without a cluster meaning ask for hash=, and go to that node with it', () => {
