@@ -7,13 +7,14 @@ import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/par
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { internalError, nodeUnavailable } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
-import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../routing/dispatch.js';
 import { Session } from '../routing/session.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, RingSnapshot } from './messages.js';
+import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, PubSubMessage, RingSnapshot } from './messages.js';
+import { array, bulk, integer } from '../protocol/encode.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
 
@@ -41,6 +42,8 @@ export interface ConnectionOptions {
   readonly membership: Address;
   /** The BlobActor, which runs BLOB.* commands. */
   readonly blobs: Address;
+  /** The PubSubActor, which keeps subscriptions and fans messages out. */
+  readonly pubsub: Address;
   /** Called once the socket is closed and the actor stopped. */
   readonly closed: (id: number) => void;
   /** Hears an unexpected failure while routing a request (the request is answered with an error). */
@@ -71,6 +74,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   name: string | null = null;
   admin = false;
   readonly session = new Session();
+  subscriptions = 0;
+  /** The names subscribed to, by kind; null until the first SUBSCRIBE. */
+  private subscribed: Record<PubSubKind, Set<string>> | null = null;
   readonly hashTags: boolean;
   readonly proxy: ProxyFacts;
   readonly client: ClientState = this;
@@ -152,6 +158,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
         if (this.replies.firstSlot <= this.lastPairSlot || this.held.length > 0) this.nextSnapshot = msg.snapshot;
         else this.adopt(msg.snapshot);
         return;
+      case 'Pushed':
+        return this.reply(msg.bytes);
       case 'LeaseLost':
         if (this.leased?.id !== msg.lease) return;
         this.leased = null;
@@ -203,6 +211,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       const clean = !this.session.active && this.lastLeasedSlot < this.replies.firstSlot;
       this.ctx.tell(lease.node, { type: 'Release', replyTo: this.ctx.self, lease: lease.id, clean } satisfies NodeMessage);
     }
+    if (this.subscribed !== null) this.forgetSubscriptions();
     this.tracing?.closed();
     this.socket.destroy();
     this.options.closed(this.id);
@@ -258,6 +267,51 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   askBlob(request: BlobRequest): void {
     const msg: BlobMessage = { type: 'Blob', request, replyTo: this.ctx.self, slot: this.replies.open() };
     this.ctx.tell(this.options.blobs, msg);
+  }
+
+  listen(kind: PubSubKind, names: readonly string[]): void {
+    const subscribed = (this.subscribed ??= { channel: new Set(), pattern: new Set(), shard: new Set() });
+    const confirmations: Uint8Array[] = [];
+    for (const name of names) {
+      subscribed[kind].add(name);
+      confirmations.push(pubsubReply(WORDS[kind].subscribe, name, this.countOf(kind)));
+    }
+    this.recount();
+    const msg: PubSubMessage = { type: 'Listen', replyTo: this.ctx.self, slot: this.replies.open(), kind, names, reply: Buffer.concat(confirmations) };
+    this.ctx.tell(this.options.pubsub, msg);
+  }
+
+  unlisten(kind: PubSubKind, names: readonly string[]): void {
+    const subscribed = this.subscribed?.[kind];
+    const gone = names.length > 0 ? names : [...(subscribed ?? [])];
+    if (gone.length === 0) return this.reply(pubsubReply(WORDS[kind].unsubscribe, null, this.countOf(kind)));
+    const confirmations: Uint8Array[] = [];
+    for (const name of gone) {
+      subscribed?.delete(name);
+      confirmations.push(pubsubReply(WORDS[kind].unsubscribe, name, this.countOf(kind)));
+    }
+    this.recount();
+    this.reply(Buffer.concat(confirmations));
+    this.ctx.tell(this.options.pubsub, { type: 'Unlisten', client: this.ctx.self, kind, names: gone } satisfies PubSubMessage);
+  }
+
+  forgetSubscriptions(): void {
+    if (this.subscribed === null) return;
+    this.subscribed = null;
+    this.subscriptions = 0;
+    this.ctx.tell(this.options.pubsub, { type: 'Gone', client: this.ctx.self } satisfies PubSubMessage);
+  }
+
+  /** The count a confirmation carries: channels and patterns together, shard channels apart (as Redis counts). */
+  private countOf(kind: PubSubKind): number {
+    const s = this.subscribed;
+    if (s === null) return 0;
+    return kind === 'shard' ? s.shard.size : s.channel.size + s.pattern.size;
+  }
+
+  private recount(): void {
+    const s = this.subscribed!;
+    this.subscriptions = s.channel.size + s.pattern.size + s.shard.size;
   }
 
   /** Sends a request over this client's lease on `member`, leasing a connection there first if needed. */
@@ -434,6 +488,15 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     else this.socket.pause();
   }
 }
+
+/** The words of a subscription's confirmations, by kind. */
+const WORDS: Record<PubSubKind, { subscribe: string; unsubscribe: string }> = {
+  channel: { subscribe: 'subscribe', unsubscribe: 'unsubscribe' },
+  pattern: { subscribe: 'psubscribe', unsubscribe: 'punsubscribe' },
+  shard: { subscribe: 'ssubscribe', unsubscribe: 'sunsubscribe' },
+};
+
+const pubsubReply = (word: string, name: string | null, count: number): Buffer => array([bulk(word), bulk(name), integer(count)]);
 
 // Socket listeners shared by every connection (the socket names its actor), rather than four
 // closures per client: idle connections are counted in the tens of thousands.

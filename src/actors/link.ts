@@ -39,7 +39,7 @@ export class BackendLink<Peer> {
   private outboxBytes = 0;
 
   constructor(
-    readonly name: 'main' | 'side' | 'lease',
+    readonly name: 'main' | 'side' | 'lease' | 'pubsub',
     readonly tracing: BackendTracing,
   ) {}
 

@@ -6,7 +6,7 @@
 import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
-import type { AdminQuery, BlobRequest } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest, PubSubKind } from '../routing/dispatch.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { MembershipRecord } from '../handoff/record.js';
 
@@ -40,7 +40,9 @@ export type ConnectionMessage =
   /** The proxy is stopping: answer what is in flight, take nothing new, then close. */
   | { readonly type: 'Shutdown' }
   /** A leased connection failed (its requests were answered with errors): whatever session rode it is over. */
-  | { readonly type: 'LeaseLost'; readonly lease: number };
+  | { readonly type: 'LeaseLost'; readonly lease: number }
+  /** A Pub/Sub message for this subscribed client, as its node pushed it. */
+  | { readonly type: 'Pushed'; readonly bytes: Uint8Array };
 
 // NodeActor: one per Redis node.
 
@@ -77,9 +79,11 @@ export type NodeMessage =
   /** Time to judge timeouts. */
   | { readonly type: 'Tick' }
   /** A link's reconnect back-off is over. */
-  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' }
+  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' | 'pubsub' }
   /** Answered with the node's NodeStats (for metrics). */
-  | { readonly type: 'GetStats'; readonly replyTo: Address };
+  | { readonly type: 'GetStats'; readonly replyTo: Address }
+  /** A (P|S)(UN)SUBSCRIBE for the node's subscriber connection, whose pushes go to the PubSubActor. */
+  | { readonly type: 'Subscription'; readonly command: Uint8Array };
 
 /** A NodeActor's counts since it started, and its queues now. */
 export interface NodeStats {
@@ -143,6 +147,30 @@ export type MembershipMessage =
 
 /** null: the change was accepted (the handoff runs on); else why it was refused. */
 export type ChangeOutcome = { readonly refused: string | null };
+
+// PubSubActor: one per proxy.
+
+export type PubSubMessage =
+  | RingChanged
+  /** A client subscribes to names; `reply` (its confirmations) fills `slot` once the nodes confirm. */
+  | {
+      readonly type: 'Listen';
+      readonly replyTo: Address;
+      readonly slot: number;
+      readonly kind: PubSubKind;
+      readonly names: readonly string[];
+      readonly reply: Uint8Array;
+    }
+  /** A client unsubscribes from names (null: every name of the kind); it answered itself. */
+  | { readonly type: 'Unlisten'; readonly client: Address; readonly kind: PubSubKind; readonly names: readonly string[] | null }
+  /** A client closed or was RESET: it listens to nothing any more. */
+  | { readonly type: 'Gone'; readonly client: Address }
+  /** What a node's subscriber connection pushed (messages, confirmations), frame by frame. */
+  | { readonly type: 'Pushed'; readonly node: Address; readonly frames: readonly Uint8Array[] }
+  /** A node's subscriber connection came back after it was lost: subscribe it again. */
+  | { readonly type: 'SubscriberUp'; readonly node: Address }
+  /** A confirmation that did not come in time counts as given. */
+  | { readonly type: 'Confirmed'; readonly key: string };
 
 // BlobActor: one per proxy.
 

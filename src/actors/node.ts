@@ -14,7 +14,7 @@ import { EMPTY } from '../protocol/bytes.js';
 import { internalError, leaseLimit, leaseLost, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { BackendLink, nextGeneration } from './link.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { ConnectionMessage, NodeHealth, NodeMessage, NodeStats, Replied } from './messages.js';
+import type { ConnectionMessage, NodeHealth, NodeMessage, NodeStats, PubSubMessage, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
@@ -50,6 +50,8 @@ export interface NodeOptions {
   readonly maxLeases: number;
   /** Who hears about this node going up or down (the MembershipActor). */
   readonly health?: Address;
+  /** Who gets what the node's subscriber connection pushes (the PubSubActor). */
+  readonly pubsub?: Address;
 }
 
 /** A connection leased to one client (its transaction, watch or blocking command). */
@@ -92,6 +94,9 @@ const replied = (batch: ReplyBatch): Replied => ({ type: 'Replied', batch });
 class NodeActor implements Actor<NodeMessage> {
   private readonly main: Link;
   private readonly side: Link;
+  /** The node's one subscriber connection, carrying every client's subscriptions; opened on the first. */
+  private readonly subscriber: Link;
+  private subscriberWasUp = false;
   private readonly peers = new Map<Address, NodePeer>();
   private lastPeerSweep = Date.now();
   // Peers with replies gathered while one chunk is framed, each sent as one message.
@@ -134,6 +139,7 @@ class NodeActor implements Actor<NodeMessage> {
     // Spans of sampled requests only: untraced ones never reach them.
     this.main = new BackendLink('main', new BackendTracing(options));
     this.side = new BackendLink('side', new BackendTracing(options));
+    this.subscriber = new BackendLink('pubsub', new BackendTracing(options));
     const shortest = Math.min(options.requestTimeoutMs, options.slowRequestTimeoutMs);
     const every = Math.max(10, Math.min(250, Math.floor(shortest / 4)));
     this.ticker = setInterval(() => ctx.tell(ctx.self, { type: 'Tick' }), every);
@@ -168,9 +174,14 @@ class NodeActor implements Actor<NodeMessage> {
         this.checkDue = true;
         return;
       case 'Reconnect':
-        return this.connect(msg.link === 'main' ? this.main : this.side);
+        return this.connect(msg.link === 'main' ? this.main : msg.link === 'side' ? this.side : this.subscriber);
       case 'GetStats':
         return this.ctx.tell(msg.replyTo, this.stats());
+      case 'Subscription':
+        if (this.subscriber.state === 'idle') this.connect(this.subscriber);
+        this.subscriber.queue(msg.command);
+        this.writing.add(this.subscriber);
+        return;
       default:
         return unhandled(msg);
     }
@@ -220,6 +231,7 @@ class NodeActor implements Actor<NodeMessage> {
       link.stop();
     }
     for (const link of this.idle) link.stop();
+    this.subscriber.stop();
   }
 
   private stats(): NodeStats {
@@ -242,6 +254,7 @@ class NodeActor implements Actor<NodeMessage> {
   private linkOf(generation: number): Link | null {
     if (generation === this.main.generation) return this.main;
     if (generation === this.side.generation) return this.side;
+    if (generation === this.subscriber.generation) return this.subscriber;
     // Leased and idle connections: rare next to the shared link, looked for only when it is not that.
     for (const link of this.leaseLinks.keys()) if (link.generation === generation) return link;
     for (const link of this.idle) if (link.generation === generation) return link;
@@ -332,6 +345,7 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private received(link: Link, chunk: Buffer): void {
+    if (link === this.subscriber) return this.relay(chunk);
     const { framer, pending } = link;
     framer.push(chunk);
     const before = pending.length;
@@ -366,6 +380,25 @@ class NodeActor implements Actor<NodeMessage> {
     link.up(Date.now());
     if (link === this.main) this.report(true);
     link.write();
+    if (link === this.subscriber) {
+      // Back after a loss: what it carried is subscribed again by the PubSubActor.
+      if (this.subscriberWasUp && this.options.pubsub !== undefined) this.ctx.tell(this.options.pubsub, { type: 'SubscriberUp', node: this.ctx.self } satisfies PubSubMessage);
+      this.subscriberWasUp = true;
+    }
+  }
+
+  /** Sends what the subscriber connection pushed to the PubSubActor, each frame a copy of its own. */
+  private relay(chunk: Buffer): void {
+    const link = this.subscriber;
+    link.framer.push(chunk);
+    const frames: Uint8Array[] = [];
+    try {
+      for (let frame = link.framer.next(); frame !== null; frame = link.framer.next()) frames.push(Uint8Array.prototype.slice.call(frame));
+    } catch (error) {
+      if (!(error instanceof ReplyProtocolError)) throw error;
+      this.lost(link, this.errors.badReply, error.message);
+    }
+    if (frames.length > 0 && this.options.pubsub !== undefined) this.ctx.tell(this.options.pubsub, { type: 'Pushed', node: this.ctx.self, frames } satisfies PubSubMessage);
   }
 
   // Leases.

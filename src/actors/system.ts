@@ -24,6 +24,7 @@ import { createRegistry, type MetricsSource } from '../metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { ProxyEventHub, type ProxyEventName, type ProxyEvents } from './events.js';
 import { nodeBehavior, type NodeOptions } from './node.js';
+import { pubsubBehavior } from './pubsub.js';
 import { WorkerHost } from './placement.js';
 import type { ProxyFacts } from '../routing/dispatch.js';
 import { Tracing } from '../telemetry/tracing.js';
@@ -104,10 +105,12 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     config.nodeActors === 'worker' ? new WorkerHost(runtime, (err) => log.error({ err }, 'node actor worker failed'), sdk?.settings) : null;
 
   const events = new ProxyEventHub((err) => log.error({ err }, 'a proxy event listener failed'));
+  // The PubSubActor's address first: every NodeActor sends its subscriber connection's pushes there.
+  const pubsub = runtime.allocate();
   const nodeOptions = (member: RecordMember, health: Address): NodeOptions => {
     const at = member.address.lastIndexOf(':');
     const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
-    return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, ...config.backend, maxLeases: config.limits.maxLeasesPerNode };
+    return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, pubsub, ...config.backend, maxLeases: config.limits.maxLeasesPerNode };
   };
   const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
@@ -153,6 +156,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
 
   // BLOB.* commands run over a client of this proxy itself, connected on first use (after listen).
   const selfHost = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
+  runtime.spawn(pubsubBehavior({ membership, hashTags: config.hashTags, confirmTimeoutMs: config.backend.requestTimeoutMs }), pubsub);
   const blobs = runtime.spawn(
     blobBehavior({ connect: () => new Redis({ host: selfHost, port: listeningPort, maxRetriesPerRequest: 1, enableReadyCheck: false }) }),
   );
@@ -200,6 +204,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         tracing,
         membership,
         blobs,
+        pubsub,
         routingFailed: (err) => log.error({ err, client: id }, 'routing a request failed; answered it with an internal error'),
         closed: (closedId) => {
           connections.delete(closedId);
@@ -239,6 +244,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     await metrics?.close();
     runtime.stop(membership);
     runtime.stop(blobs);
+    runtime.stop(pubsub);
     await host?.close();
     await sdk?.shutdown();
     throw error;
@@ -279,6 +285,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         await closed;
         await metrics?.close();
         runtime.stop(blobs);
+        runtime.stop(pubsub);
         runtime.stop(membership);
         await host?.close();
         await sdk?.shutdown();

@@ -75,6 +75,9 @@ export const watchInMulti = line('ERR WATCH inside MULTI is not allowed');
 export const execAbort = line('EXECABORT Transaction discarded because of previous errors.');
 export const keysMoved = line('EXECABORT Transaction discarded: its keys moved to another node (membership change); run it again');
 export const keyMoving = line('TRYAGAIN the key is moving to another node (membership change in progress); try again');
+/** A subscribed client (RESP2) may only manage its subscriptions (Redis's words, server.c). */
+export const onlySubscribeCommands = (name: string): Buffer =>
+  line(`ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
 /** A command acting on the client's connection to jupiter, which a transaction on a node cannot hold. */
 export const notInTransaction = (name: string): Buffer => line(`ERR '${name}' cannot be queued in a transaction through jupiter`);
 

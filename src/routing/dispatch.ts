@@ -7,6 +7,9 @@ import type { RequestView } from './request.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { Session } from './session.js';
 
+/** Channels (SUBSCRIBE), patterns (PSUBSCRIBE) and shard channels (SSUBSCRIBE). */
+export type PubSubKind = 'channel' | 'pattern' | 'shard';
+
 export interface Part {
   readonly node: number;
   readonly bytes: Uint8Array;
@@ -27,6 +30,10 @@ export interface ClientState {
   describe(): string;
   /** The client's transaction and watched keys. */
   readonly session: Session;
+  /** Channels, patterns and shard channels it is subscribed to: above 0 it is in subscribed mode. */
+  readonly subscriptions: number;
+  /** Unsubscribes from everything without a word (RESET). */
+  forgetSubscriptions(): void;
 }
 
 export interface LeaseOptions {
@@ -81,6 +88,10 @@ export interface Dispatch {
   lease(member: string, bytes: Uint8Array, options?: LeaseOptions): void;
   /** The client is done with its lease once what was sent on it is answered. */
   endLease(clean: boolean): void;
+  /** Subscribes the client (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE); answered once the nodes confirm. */
+  listen(kind: PubSubKind, names: readonly string[]): void;
+  /** Unsubscribes it from names, or from every name of the kind when none are given; answered at once. */
+  unlisten(kind: PubSubKind, names: readonly string[]): void;
 }
 
 export interface Shape {
@@ -89,6 +100,8 @@ export interface Shape {
    * jupiter's own JUPITER and BLOB.*); a transaction on a node cannot queue them.
    */
   readonly connectionLocal?: boolean;
+  /** Allowed while the client is subscribed (RESP2): (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. */
+  readonly subscribedMode?: boolean;
   /** MULTI, EXEC, DISCARD, WATCH, UNWATCH: act on the transaction even inside MULTI. */
   readonly transactionControl?: boolean;
   /**

@@ -2,7 +2,7 @@
 // command, check its arity, then either pin it to the node of an explicit hash key or let its
 // shape decide. Every refusal is a Redis-style error reply.
 import { arityOk, keyPositions, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
-import { notInTransaction, unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
+import { notInTransaction, onlySubscribeCommands, unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
 import { placementWrite } from '../handoff/placement-index.js';
 import { hashedPart, ownerOfKey } from './hashkey.js';
 import { compileOptionTest, stripOptions, type OptionPrefixes, type RoutingOptions } from './options.js';
@@ -34,6 +34,10 @@ export class Router {
     const spec = this.resolve(req, d);
     if (spec === undefined) return options?.traceparent;
     const shape = shapeOf(spec);
+    if (d.client.subscriptions > 0 && shape.subscribedMode !== true) {
+      d.reply(onlySubscribeCommands(spec.name));
+      return options?.traceparent;
+    }
     const { session } = d.client;
     if (session.inMulti || shape.session !== undefined) {
       const hashKey = hashKeyOf(options, req, spec, d);

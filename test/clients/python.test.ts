@@ -25,6 +25,7 @@ const CHECKS = [
   'pipeline() (a MULTI/EXEC transaction) with hash tags runs atomically on one node',
   'transaction() with WATCH retries until no other client changed the key',
   'BLPOP waits for a push and returns it; with a timeout it returns None',
+  'pubsub(): subscribe and psubscribe hear messages published by another client',
 ];
 
 describe('redis-py (python3-redis) against jupiter over three nodes', () => {

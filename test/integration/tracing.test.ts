@@ -187,6 +187,22 @@ describe('spans exported over OTLP/HTTP', () => {
     }
   });
 
+  it("a transaction's EXEC makes its round trip on the leased connection; a blocking command's round trip lasts as long as it blocked", async () => {
+    const key = byNode[0][1];
+    assert.deepEqual(await client.multi().set(key, 'in-tx').get(key).exec(), [
+      [null, 'OK'],
+      [null, 'in-tx'],
+    ]);
+    const exec = await tree('EXEC', 1, [1]);
+    assert.equal(exec.clients[0][0].kind, KIND.CLIENT);
+    assert.equal(exec.clients[0][0].attributes['db.operation.name'], 'EXEC');
+    assert.equal(exec.clients[0][0].attributes['server.port'], cluster.nodes[0].port);
+    assert.equal(await client.blpop('tr:blocked', 0.3), null);
+    const blpop = await tree('BLPOP tr:blocked ?', 1, [1]);
+    const waited = Number(blpop.clients[0][0].endNs - blpop.clients[0][0].startNs) / 1e6;
+    assert.ok(waited >= 250, `the round trip lasted ${waited} ms`);
+  });
+
   it('a command to a node that is down fails its hop span and its SERVER span, and makes no round trip', async () => {
     const down = 2;
     const key = byNode[down][0];

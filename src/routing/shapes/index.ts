@@ -13,6 +13,7 @@ import { needsHash, needsOwnConnection } from './refused.js';
 import { admin } from './admin.js';
 import { blob } from './blob.js';
 import { blocking, discard, exec, multi, unwatch, watch } from './session.js';
+import { psubscribe, punsubscribe, ssubscribe, subscribe, sunsubscribe, unsubscribe } from './pubsub.js';
 
 const configShape: Shape = {
   dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
@@ -69,6 +70,13 @@ const byName = new Map<string, Shape>([
   ['jupiter', admin],
   ...['blob.put', 'blob.get', 'blob.getrange', 'blob.stat', 'blob.del', 'blob.list'].map((n) => [n, blob] as const),
   ['publish', singleKey],
+  ['spublish', singleKey],
+  ['subscribe', subscribe],
+  ['psubscribe', psubscribe],
+  ['ssubscribe', ssubscribe],
+  ['unsubscribe', unsubscribe],
+  ['punsubscribe', punsubscribe],
+  ['sunsubscribe', sunsubscribe],
   ['xread', streamRead],
   ['xreadgroup', streamRead],
   ['multi', multi],

@@ -19,8 +19,11 @@ import type { RequestView } from '../request.js';
 import { globMatcher } from '../glob.js';
 
 export const ping: Shape = {
+  subscribedMode: true,
   dispatch(req, spec, d) {
     if (req.argc > 2) return d.reply(wrongArity(spec.name));
+    // A subscribed client's PING is answered in the shape of a push, as Redis does.
+    if (d.client.subscriptions > 0) return d.reply(array([bulk('pong'), bulk(req.argc === 1 ? '' : req.argBuffer(1))]));
     d.reply(req.argc === 1 ? PONG : bulk(req.argBuffer(1)));
   },
 };
@@ -33,6 +36,7 @@ export const echo: Shape = {
 
 export const quit: Shape = {
   connectionLocal: true,
+  subscribedMode: true,
   dispatch(_req, _spec, d) {
     d.reply(OK);
     d.client.closeAfterReply();
@@ -41,8 +45,10 @@ export const quit: Shape = {
 
 export const reset: Shape = {
   connectionLocal: true,
+  subscribedMode: true,
   dispatch(_req, _spec, d) {
     d.client.name = null;
+    d.client.forgetSubscriptions();
     // A transaction or watch left on the leased connection: that connection is closed, not reused.
     const { session } = d.client;
     const clean = !session.active;

@@ -1,5 +1,5 @@
 """redis-py against jupiter: the routing examples, a 1,000-command pipeline(transaction=False),
-MGET/DEL across nodes, scan_iter() over the whole cluster, transactions and BLPOP.
+MGET/DEL across nodes, scan_iter() over the whole cluster, transactions, BLPOP and Pub/Sub.
 
 Usage: /usr/bin/python3 check_redis_py.py PORT
 Prints {"client": "redis-py", "version": ...}, then one JSON line per check; exits 1 if any failed.
@@ -148,6 +148,19 @@ def _():
     expect("BLPOP", r.blpop("jobs", timeout=5), ("jobs", "job-1"))
     expect("BLPOP timeout", r.blpop("jobs:empty", timeout=1), None)
     other.close()
+
+
+@check("pubsub(): subscribe and psubscribe hear messages published by another client")
+def _():
+    p = r.pubsub()
+    p.subscribe("py-news")
+    p.psubscribe("py-*")
+    for _ in range(2):  # the two confirmations
+        p.get_message(timeout=5)
+    expect("PUBLISH", r.publish("py-news", "hello"), 2)  # one client, heard as channel and as pattern, as on one Redis
+    got = [p.get_message(timeout=5) for _ in range(2)]
+    expect("message", sorted((m["type"], m["channel"], m["data"]) for m in got), [("message", "py-news", "hello"), ("pmessage", "py-news", "hello")])
+    p.close()
 
 
 sys.exit(1 if failed else 0)

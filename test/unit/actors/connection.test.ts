@@ -36,6 +36,7 @@ test('an exception while routing one request answers it with -ERR jupiter intern
         proxy: { version: '0', admin: { enabled: true }, startedAt: 0, port: 0, connectedClients: () => 1 },
         membership: 0,
         blobs: 0,
+        pubsub: 0,
         tracing: null,
         routingFailed: (error) => failures.push(error),
         closed: () => {},

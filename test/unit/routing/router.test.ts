@@ -5,7 +5,7 @@ import { Session } from '../../../src/routing/session.js';
 import { Router } from '../../../src/routing/router.js';
 import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
 import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
-import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts } from '../../../src/routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../../../src/routing/dispatch.js';
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 
@@ -41,12 +41,17 @@ type Call =
   | { kind: 'ask'; query: AdminQuery }
   | { kind: 'blob'; request: BlobRequest }
   | { kind: 'lease'; member: string; bytes: string; silent: boolean; waitMs: number }
-  | { kind: 'endLease'; clean: boolean };
+  | { kind: 'endLease'; clean: boolean }
+  | { kind: 'listen' | 'unlisten'; what: PubSubKind; names: readonly string[] };
 
 class FakeClient implements ClientState {
   name: string | null = null;
   admin = false;
   readonly session = new Session();
+  subscriptions = 0;
+  forgetSubscriptions(): void {
+    this.subscriptions = 0;
+  }
   closed = 0;
   constructor(readonly id: number) {}
   closeAfterReply(): void {
@@ -85,6 +90,13 @@ class FakeDispatch implements Dispatch {
   }
   endLease(clean: boolean): void {
     this.calls.push({ kind: 'endLease', clean });
+  }
+  listen(what: PubSubKind, names: readonly string[]): void {
+    this.calls.push({ kind: 'listen', what, names });
+    this.client.subscriptions += names.length;
+  }
+  unlisten(what: PubSubKind, names: readonly string[]): void {
+    this.calls.push({ kind: 'unlisten', what, names });
   }
 }
 
@@ -572,8 +584,20 @@ test('QUIT replies OK and asks the connection to close after the reply', () => {
   assert.equal(d.client.closed, 1);
 });
 
-test('SUBSCRIBE replies an error instead of being forwarded', () => {
-  assert.equal(replyOf(['SUBSCRIBE', 'ch']), "-ERR 'subscribe' is not supported by jupiter yet\r\n");
+test("SUBSCRIBE and PSUBSCRIBE subscribe here; then only Pub/Sub commands, PING, QUIT and RESET run, in Redis's words", () => {
+  assert.deepEqual(session(['SUBSCRIBE', 'a', 'b'], ['PSUBSCRIBE', 'n*'], ['GET', 'k'], ['PING'], ['PING', 'hi'], ['PUBLISH', 'a', 'x']), [
+    { kind: 'listen', what: 'channel', names: ['a', 'b'] },
+    { kind: 'listen', what: 'pattern', names: ['n*'] },
+    { kind: 'reply', bytes: "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n" },
+    { kind: 'reply', bytes: '*2\r\n$4\r\npong\r\n$0\r\n\r\n' },
+    { kind: 'reply', bytes: '*2\r\n$4\r\npong\r\n$2\r\nhi\r\n' },
+    { kind: 'reply', bytes: "-ERR Can't execute 'publish': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n" },
+  ]);
+});
+
+test('PUBLISH and SPUBLISH go to the node of their channel', () => {
+  assert.equal((only(route(['PUBLISH', kB, 'x']).d) as { node: number }).node, 1);
+  assert.equal((only(route(['SPUBLISH', kB, 'x']).d) as { node: number }).node, 1);
 });
 
 test('XREAD goes to the node of its streams; XREAD BLOCK goes over a lease there, blocking as long as it asks', () => {
