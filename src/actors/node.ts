@@ -368,8 +368,10 @@ class NodeActor implements Actor<NodeMessage> {
     }
     if (pending.length < before) link.lastProgress = Date.now();
     this.sendAnswers();
-    const lease = this.leaseLinks.get(link);
-    if (lease !== undefined) this.answeredOnLease(lease);
+    if (link.name === 'lease') {
+      const lease = this.leaseLinks.get(link);
+      if (lease !== undefined) this.answeredOnLease(lease);
+    }
   }
 
   private connect(link: Link): void {
