@@ -2,16 +2,21 @@
 // connected to this proxy itself, so chunk keys are spread by the same ring and every MGET of
 // chunks is split per node like any client's. One client's blob commands run in the order sent;
 // different clients' run side by side.
+//
+// BLOB.GET and BLOB.GETRANGE stream their reply: a window of chunks at a time, the next once the
+// client's connection has written the last, so a blob of any size costs jupiter a few chunks per
+// reader however slowly it reads.
 import { match } from 'ts-pattern';
 import type { Redis } from 'ioredis';
 import { BlobStore } from '../blob/store.js';
 import { BlobError } from '../blob/errors.js';
+import { byteRange } from '../blob/layout.js';
 import { statLines } from '../blob/stat.js';
 import { bulk, bulkArray, integer, NIL, OK } from '../protocol/encode.js';
 import { blobFailed } from '../protocol/errors.js';
 import type { BlobRequest } from '../routing/dispatch.js';
 import { oneReply } from './batch.js';
-import type { BlobMessage, Replied } from './messages.js';
+import type { BlobMessage, ConnectionMessage, Replied } from './messages.js';
 import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
 
 export interface BlobActorOptions {
@@ -23,11 +28,20 @@ export function blobBehavior(options: BlobActorOptions): Behavior<BlobMessage> {
   return { name: 'blob', create: (ctx) => new BlobActor(ctx, options) };
 }
 
+/** Chunks per window of a streamed reply (256 KiB of 64 KiB chunks). */
+const WINDOW_CHUNKS = 4;
+const CRLF = Buffer.from('\r\n');
+
+/** The client stopped (closed) while its reply was streaming. */
+class ClientGone extends Error {}
+
 class BlobActor implements Actor<BlobMessage> {
   private store: BlobStore | null = null;
   private redis: Redis | null = null;
   /** The last command of each client still running, which its next one waits for. */
   private readonly queues = new Map<Address, Promise<void>>();
+  /** Streams waiting for their client to write what they sent, by `client/slot`. */
+  private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
 
   constructor(
     private readonly ctx: ActorContext,
@@ -35,39 +49,105 @@ class BlobActor implements Actor<BlobMessage> {
   ) {}
 
   receive(msg: BlobMessage): void {
-    const { replyTo, slot, request } = msg;
+    match(msg)
+      .with({ type: 'Blob' }, (m) => this.run(m.request, m.replyTo, m.slot))
+      .with({ type: 'More' }, (m) => {
+        const key = `${m.replyTo}/${m.slot}`;
+        this.waiting.get(key)?.resolve();
+        this.waiting.delete(key);
+      })
+      .with({ type: 'Gone' }, (m) => {
+        for (const [key, w] of this.waiting) {
+          if (!key.startsWith(`${m.client}/`)) continue;
+          w.reject(new ClientGone());
+          this.waiting.delete(key);
+        }
+      })
+      .exhaustive();
+  }
+
+  stop(): void {
+    for (const w of this.waiting.values()) w.reject(new ClientGone());
+    this.redis?.disconnect();
+  }
+
+  private run(request: BlobRequest, replyTo: Address, slot: number): void {
     const store = (this.store ??= new BlobStore((this.redis = this.options.connect())));
     const previous = this.queues.get(replyTo) ?? Promise.resolve();
     const done = previous
-      .then(() => run(store, request))
-      .catch((error: unknown) => blobFailed(error instanceof BlobError ? error.message : `blob '${nameOf(request)}': ${(error as Error).message}`))
-      .then((reply) => {
-        this.ctx.tell(replyTo, { type: 'Replied', batch: oneReply(slot, reply) } satisfies Replied);
+      .then(() => (request.op === 'get' || request.op === 'getrange' ? this.stream(store, request, replyTo, slot) : this.answer(store, request, replyTo, slot)))
+      .catch(() => undefined)
+      .then(() => {
         if (this.queues.get(replyTo) === done) this.queues.delete(replyTo);
       });
     this.queues.set(replyTo, done);
   }
 
-  stop(): void {
-    this.redis?.disconnect();
+  private async answer(store: BlobStore, request: BlobRequest, replyTo: Address, slot: number): Promise<void> {
+    let reply: Uint8Array;
+    try {
+      reply = await simple(store, request);
+    } catch (error) {
+      reply = failure(request, error);
+    }
+    this.ctx.tell(replyTo, { type: 'Replied', batch: oneReply(slot, reply) } satisfies Replied);
+  }
+
+  /**
+   * The bytes of a blob (or a range of them) as one bulk reply, in windows of chunks. A failure
+   * before the first window is an error reply; after it, the reply is cut short (a missing or
+   * corrupt chunk mid-way, the blob replaced under it), never finished with wrong bytes.
+   */
+  private async stream(store: BlobStore, request: Extract<BlobRequest, { op: 'get' | 'getrange' }>, replyTo: Address, slot: number): Promise<void> {
+    const send = (bytes: Uint8Array, end: boolean, aborted = false): void =>
+      this.ctx.tell(replyTo, { type: 'Streamed', slot, bytes, end, aborted } satisfies ConnectionMessage);
+    let started = false;
+    try {
+      const manifest = await store.stat(request.name);
+      if (manifest === null) return send(request.op === 'get' ? NIL : bulk(''), true);
+      const [from, to] = request.op === 'get' ? [0, manifest.size - 1] : byteRange(manifest.size, request.start, request.end);
+      if (to < from) return send(bulk(''), true);
+      const { chunkSize } = manifest;
+      const last = Math.floor(to / chunkSize);
+      for (let first = Math.floor(from / chunkSize); first <= last; first += WINDOW_CHUNKS) {
+        const end = Math.min(last + 1, first + WINDOW_CHUNKS);
+        const chunks = await store.readChunks(request.name, manifest, first, end);
+        // The first chunk of the range starts part-way, the last ends part-way.
+        if (end === last + 1) chunks[chunks.length - 1] = chunks[chunks.length - 1].subarray(0, to - last * chunkSize + 1);
+        if (first * chunkSize < from) chunks[0] = chunks[0].subarray(from - first * chunkSize);
+        const pieces = started ? chunks : [Buffer.from(`$${to - from + 1}\r\n`), ...chunks];
+        if (end === last + 1) pieces.push(CRLF);
+        started = true;
+        send(Buffer.concat(pieces), end === last + 1);
+        if (end <= last) await this.written(replyTo, slot);
+      }
+    } catch (error) {
+      if (error instanceof ClientGone) return;
+      if (started) send(new Uint8Array(0), true, true);
+      else send(failure(request, error), true);
+    }
+  }
+
+  /** Resolves once the client has written what was sent for `slot`; rejects if it goes away. */
+  private written(client: Address, slot: number): Promise<void> {
+    return new Promise((resolve, reject) => this.waiting.set(`${client}/${slot}`, { resolve, reject }));
   }
 }
 
 const nameOf = (request: BlobRequest): string => (request.op === 'list' ? request.prefix : request.name);
 
-async function run(store: BlobStore, request: BlobRequest): Promise<Uint8Array> {
+function failure(request: BlobRequest, error: unknown): Uint8Array {
+  return blobFailed(error instanceof BlobError ? error.message : `blob '${nameOf(request)}': ${(error as Error).message}`);
+}
+
+async function simple(store: BlobStore, request: BlobRequest): Promise<Uint8Array> {
   return match(request)
     .with({ op: 'put' }, async (r) => {
       await store.writeAll(r.name, r.data, { ttlSeconds: r.ttlSeconds });
       return OK;
     })
-    .with({ op: 'get' }, async (r) => {
-      const data = await store.readAll(r.name);
-      return data === null ? NIL : bulk(data);
-    })
-    .with({ op: 'getrange' }, async (r) => {
-      const data = await store.readRange(r.name, r.start, r.end);
-      return data === null ? bulk('') : bulk(data);
+    .with({ op: 'get' }, { op: 'getrange' }, () => {
+      throw new Error('streamed, not answered whole');
     })
     .with({ op: 'stat' }, async (r) => {
       const manifest = await store.stat(r.name);

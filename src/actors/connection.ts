@@ -103,6 +103,10 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private lastLeasedSlot = -1;
   private lastSharedSlot = -1;
   private held: Held[] = [];
+  /** The stream whose last window is written and which is to be asked for the next; owed while the socket is full. */
+  private streaming: { readonly producer: Address; readonly slot: number } | null = null;
+  private streamOwed = false;
+  private blobsAsked = false;
   /** Requests over the lease and its release, sent with the turn's routes, in the order made. */
   private readonly leaseMessages: [Address, NodeMessage][] = [];
   private readonly parser: RequestParser;
@@ -160,6 +164,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
         return;
       case 'Pushed':
         return this.reply(msg.bytes);
+      case 'Streamed':
+        return this.replies.append(msg.slot, msg.bytes, msg.end, msg.aborted);
       case 'LeaseLost':
         if (this.leased?.id !== msg.lease) return;
         this.leased = null;
@@ -167,6 +173,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
         return;
       case 'Writable':
         this.writeBlocked = false;
+        if (this.streamOwed) this.askMore();
         return;
       case 'Closed':
         return this.ctx.runtime.stop(this.ctx.self);
@@ -180,17 +187,26 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
 
   /** Once per turn: write every reply that is ready, in one write, then decide about reading. */
   flush(): void {
-    const out = turnReplies;
-    const first = this.replies.firstSlot;
-    const count = this.replies.takeReady(out);
-    if (count > 0) {
-      if (!this.socket.destroyed) {
-        if (this.tracing !== null && this.tracing.pending > 0) this.tracing.written(first, out, count);
-        this.writeBlocked = !this.socket.write(joinBytes(out, count)) || this.writeBlocked;
-        const limit = this.options.limits.maxOutputBuffer;
-        if (limit > 0 && this.socket.writableLength > limit) this.socket.destroy();
+    this.writeReady();
+    // A reply sent in pieces at the head: its pieces so far, then what follows once it has ended.
+    for (let stream = this.replies.headStream(); stream !== null; stream = this.replies.headStream()) {
+      const slot = this.replies.firstSlot;
+      const pieces = this.replies.takeStream(stream);
+      if (pieces.length > 0) this.write(joinBytes(pieces, pieces.length));
+      if (stream.aborted) {
+        this.socket.destroy();
+        return;
       }
-      for (let i = 0; i < count; i++) out[i] = EMPTY;
+      if (!stream.ended) {
+        if (pieces.length > 0) {
+          this.streaming = { producer: stream.producer, slot };
+          if (this.writeBlocked) this.streamOwed = true;
+          else this.askMore();
+        }
+        break;
+      }
+      if (this.tracing !== null && this.tracing.pending > 0) this.tracing.written(slot, [EMPTY], 1);
+      this.writeReady();
     }
     if (this.held.length > 0) this.sendHeld();
     if (this.nextSnapshot !== null && this.replies.firstSlot > this.lastPairSlot && this.held.length === 0) this.adopt(this.nextSnapshot);
@@ -204,7 +220,35 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.setReading(!this.writeBlocked && this.replies.size < this.options.limits.maxInflight);
   }
 
+  /** Writes every complete reply at the head of the queue, in one write. */
+  private writeReady(): void {
+    const out = turnReplies;
+    const first = this.replies.firstSlot;
+    const count = this.replies.takeReady(out);
+    if (count === 0) return;
+    if (this.tracing !== null && this.tracing.pending > 0 && !this.socket.destroyed) this.tracing.written(first, out, count);
+    this.write(joinBytes(out, count));
+    for (let i = 0; i < count; i++) out[i] = EMPTY;
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.socket.destroyed) return;
+    this.writeBlocked = !this.socket.write(bytes) || this.writeBlocked;
+    const limit = this.options.limits.maxOutputBuffer;
+    if (limit > 0 && this.socket.writableLength > limit) this.socket.destroy();
+  }
+
+  /** Asks the stream at the head for its next window, now that its last one is written. */
+  private askMore(): void {
+    this.streamOwed = false;
+    const s = this.streaming;
+    if (s === null) return;
+    this.streaming = null;
+    this.ctx.tell(s.producer, { type: 'More', replyTo: this.ctx.self, slot: s.slot } satisfies BlobMessage);
+  }
+
   stop(): void {
+    if (this.blobsAsked) this.ctx.tell(this.options.blobs, { type: 'Gone', client: this.ctx.self } satisfies BlobMessage);
     // A transaction, watch or blocked command left on a lease: its connection is closed, never reused.
     const lease = this.leased ?? this.lastLease;
     if (lease !== null) {
@@ -265,7 +309,11 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   askBlob(request: BlobRequest): void {
-    const msg: BlobMessage = { type: 'Blob', request, replyTo: this.ctx.self, slot: this.replies.open() };
+    this.blobsAsked = true;
+    // BLOB.GET and BLOB.GETRANGE answer in pieces, a window of chunks at a time.
+    const streamed = request.op === 'get' || request.op === 'getrange';
+    const slot = streamed ? this.replies.openStream(this.options.blobs) : this.replies.open();
+    const msg: BlobMessage = { type: 'Blob', request, replyTo: this.ctx.self, slot };
     this.ctx.tell(this.options.blobs, msg);
   }
 

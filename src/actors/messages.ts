@@ -42,7 +42,12 @@ export type ConnectionMessage =
   /** A leased connection failed (its requests were answered with errors): whatever session rode it is over. */
   | { readonly type: 'LeaseLost'; readonly lease: number }
   /** A Pub/Sub message for this subscribed client, as its node pushed it. */
-  | { readonly type: 'Pushed'; readonly bytes: Uint8Array };
+  | { readonly type: 'Pushed'; readonly bytes: Uint8Array }
+  /**
+   * A piece of a reply sent in pieces (BLOB.GET): `end` completes it; `aborted` cuts it short after
+   * bytes went out (the connection is then closed, so the client never takes it for a whole reply).
+   */
+  | { readonly type: 'Streamed'; readonly slot: number; readonly bytes: Uint8Array; readonly end: boolean; readonly aborted?: boolean };
 
 // NodeActor: one per Redis node.
 
@@ -174,8 +179,16 @@ export type PubSubMessage =
 
 // BlobActor: one per proxy.
 
-/** A client's BLOB.* command: answered with a Replied batch filling `slot` of `replyTo`. */
-export type BlobMessage = { readonly type: 'Blob'; readonly request: BlobRequest; readonly replyTo: Address; readonly slot: number };
+export type BlobMessage =
+  /**
+   * A client's BLOB.* command: answered with a Replied batch filling `slot` of `replyTo`; BLOB.GET
+   * and BLOB.GETRANGE with Streamed pieces, a window of chunks at a time.
+   */
+  | { readonly type: 'Blob'; readonly request: BlobRequest; readonly replyTo: Address; readonly slot: number }
+  /** The client has written the pieces sent so far for `slot`: send the next window. */
+  | { readonly type: 'More'; readonly replyTo: Address; readonly slot: number }
+  /** The client is gone: streams for it stop. */
+  | { readonly type: 'Gone'; readonly client: Address };
 
 export interface NodeStatus {
   readonly id: string;

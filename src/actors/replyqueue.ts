@@ -4,15 +4,34 @@
 import type { Merge } from '../routing/dispatch.js';
 import { internalError } from '../protocol/errors.js';
 
-class Fragment {
+/** An entry still waiting for more than one answer: a split request, or a reply sent in pieces. */
+abstract class Pending {}
+
+class Fragment extends Pending {
   readonly replies: Uint8Array[];
   remaining: number;
   constructor(
     parts: number,
     readonly merge: Merge,
   ) {
+    super();
     this.replies = new Array<Uint8Array>(parts);
     this.remaining = parts;
+  }
+}
+
+/**
+ * A reply that arrives in pieces (a large blob): at the head of the queue its pieces are written
+ * as they come, and later replies wait for its end. `producer` sends the pieces, and is asked for
+ * more once those it sent are written.
+ */
+export class Stream extends Pending {
+  pieces: Uint8Array[] = [];
+  ended = false;
+  /** Cut short after some bytes were written: the client must not take the rest for a whole reply. */
+  aborted = false;
+  constructor(readonly producer: number) {
+    super();
   }
 }
 
@@ -20,7 +39,7 @@ class Fragment {
 const SILENT = new Uint8Array(0);
 const DROPPED = new Uint8Array(0);
 
-type Entry = Uint8Array | Fragment | null;
+type Entry = Uint8Array | Pending | null;
 
 /** A merge that fails on replies it did not expect answers with an error, never with nothing. */
 function merged(fragment: Fragment): Uint8Array {
@@ -71,6 +90,35 @@ export class ReplyQueue {
     return this.add(new Fragment(parts, merge));
   }
 
+  openStream(producer: number): number {
+    return this.add(new Stream(producer));
+  }
+
+  /** Adds a piece to a stream slot; `end` completes it, `aborted` cuts it short. */
+  append(seq: number, bytes: Uint8Array, end: boolean, aborted = false): void {
+    const offset = seq - this.headSeq;
+    if (offset < 0 || offset >= this.count) return;
+    const stream = this.entries[(this.head + offset) & this.mask];
+    if (!(stream instanceof Stream) || stream.ended) return;
+    if (bytes.length > 0) stream.pieces.push(bytes);
+    stream.ended = end || aborted;
+    stream.aborted = aborted;
+  }
+
+  /** The oldest slot, when it is a stream (nothing before it is left to write). */
+  headStream(): Stream | null {
+    const e = this.count > 0 ? this.entries[this.head] : null;
+    return e instanceof Stream ? e : null;
+  }
+
+  /** Takes the head stream's pieces so far; once it has ended, its slot is done. */
+  takeStream(stream: Stream): Uint8Array[] {
+    const pieces = stream.pieces;
+    stream.pieces = [];
+    if (stream.ended) this.advance();
+    return pieces;
+  }
+
   /**
    * Fills a slot (part < 0) or one part of a fragment; merges when the last part arrives. The first
    * answer counts: a slot or part answered already (with an error, say) keeps that answer.
@@ -83,6 +131,8 @@ export class ReplyQueue {
       const entry = this.entries[index];
       if (entry === null) this.entries[index] = bytes;
       else if (entry === SILENT) this.entries[index] = DROPPED;
+      // A whole answer to a stream slot (an error from the actor that was to stream it) ends it.
+      else if (entry instanceof Stream && !entry.ended) this.append(seq, bytes, true);
       return;
     }
     const fragment = this.entries[index];
@@ -97,7 +147,7 @@ export class ReplyQueue {
     let n = 0;
     while (this.count > 0) {
       const e = entries[this.head];
-      if (e === null || e === SILENT || e instanceof Fragment) break;
+      if (e === null || e === SILENT || e instanceof Pending) break;
       out[n++] = e;
       entries[this.head] = null;
       this.head = (this.head + 1) & mask;
@@ -106,6 +156,14 @@ export class ReplyQueue {
     }
     if (this.count === 0 && entries !== NO_ENTRIES) this.release();
     return n;
+  }
+
+  private advance(): void {
+    this.entries[this.head] = null;
+    this.head = (this.head + 1) & this.mask;
+    this.count--;
+    this.headSeq++;
+    if (this.count === 0) this.release();
   }
 
   private add(entry: Entry): number {

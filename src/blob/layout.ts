@@ -50,3 +50,11 @@ export class BlobLayout {
 export const newVersion = (): string => randomBytes(8).toString('hex');
 
 export const chunkCount = (size: number, chunkSize: number): number => Math.ceil(size / chunkSize);
+
+/**
+ * Bytes start..end of a blob of `size` bytes (both included; negative counts from the end), as
+ * Redis's GETRANGE takes them, clamped to the blob: [from, to], empty when to < from.
+ */
+export function byteRange(size: number, start: number, end: number): [number, number] {
+  return [Math.max(0, start < 0 ? size + start : start), Math.min(size - 1, end < 0 ? size + end : end)];
+}

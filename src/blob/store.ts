@@ -11,7 +11,7 @@ import { Readable, Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { crc32c } from '@node-rs/crc32';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './errors.js';
-import { BlobLayout, chunkCount, DEFAULT_CHUNK_SIZE, newVersion, type Manifest } from './layout.js';
+import { BlobLayout, byteRange, chunkCount, DEFAULT_CHUNK_SIZE, newVersion, type Manifest } from './layout.js';
 
 export interface BlobWriteOptions {
   /** Bytes per chunk (default 64 KiB). */
@@ -57,7 +57,7 @@ export class BlobStore {
       const manifest = await this.stat(name);
       if (manifest === null) return null;
       try {
-        const chunks = await this.fetch(name, manifest, 0, manifest.chunks);
+        const chunks = await this.readChunks(name, manifest, 0, manifest.chunks);
         const data = Buffer.concat(chunks, manifest.size);
         if (crc32c(data) !== manifest.checksum) throw new BlobChecksumError(name, -1);
         return data;
@@ -76,12 +76,11 @@ export class BlobStore {
   async readRange(name: string, start: number, end: number): Promise<Buffer | null> {
     const manifest = await this.stat(name);
     if (manifest === null) return null;
-    const { size, chunkSize } = manifest;
-    const from = Math.max(0, start < 0 ? size + start : start);
-    const to = Math.min(size - 1, end < 0 ? size + end : end);
-    if (size === 0 || from > to) return Buffer.alloc(0);
+    const [from, to] = byteRange(manifest.size, start, end);
+    if (from > to) return Buffer.alloc(0);
+    const { chunkSize } = manifest;
     const first = Math.floor(from / chunkSize);
-    const chunks = await this.fetch(name, manifest, first, Math.floor(to / chunkSize) + 1);
+    const chunks = await this.readChunks(name, manifest, first, Math.floor(to / chunkSize) + 1);
     const joined = Buffer.concat(chunks);
     return joined.subarray(from - first * chunkSize, to - first * chunkSize + 1);
   }
@@ -135,7 +134,7 @@ export class BlobStore {
               return;
             }
             const to = Math.min(manifest.chunks, next + Math.min(store.parallel, 4));
-            const chunks = await store.fetch(name, manifest, next, to);
+            const chunks = await store.readChunks(name, manifest, next, to);
             next = to;
             let more = true;
             for (const chunk of chunks) more = this.push(chunk);
@@ -176,8 +175,8 @@ export class BlobStore {
     return [...new Set(names)].sort();
   }
 
-  /** Chunks [from, to) of the manifest's version, checked against their checksums. */
-  private async fetch(name: string, manifest: Manifest, from: number, to: number): Promise<Buffer[]> {
+  /** Chunks [from, to) of the manifest's version, each checked against its checksum. */
+  async readChunks(name: string, manifest: Manifest, from: number, to: number): Promise<Buffer[]> {
     const out: Buffer[] = [];
     for (let at = from; at < to; at += this.parallel) {
       const end = Math.min(to, at + this.parallel);

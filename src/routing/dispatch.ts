@@ -46,7 +46,8 @@ export interface LeaseOptions {
 /** A BLOB.* command, its arguments copied out of the request; the BlobActor answers. */
 export type BlobRequest =
   | { readonly op: 'put'; readonly name: string; readonly data: Buffer; readonly ttlSeconds?: number }
-  | { readonly op: 'get' | 'stat' | 'del'; readonly name: string }
+  | { readonly op: 'get'; readonly name: string }
+  | { readonly op: 'stat' | 'del'; readonly name: string }
   | { readonly op: 'getrange'; readonly name: string; readonly start: number; readonly end: number }
   | { readonly op: 'list'; readonly prefix: string };
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { RawConnection } from '../helpers/resp.js';
 import { BlobStore } from '../../src/blob/store.js';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from '../../src/blob/errors.js';
 import { spawn } from 'node:child_process';
@@ -185,6 +186,20 @@ describe('BlobStore', () => {
       await assert.rejects(redis.call('BLOB.GET', 'resp:broken'), /^ReplyError: ERR incomplete blob 'resp:broken': chunk 1 of 3 missing$/);
       await redis.set(key, Buffer.alloc(64 * KiB, 6));
       await assert.rejects(redis.call('BLOB.GET', 'resp:broken'), /^ReplyError: ERR blob 'resp:broken': checksum mismatch in chunk 1$/);
+    });
+
+    it('BLOB.GET streams a window of chunks at a time; a chunk missing past the first window cuts the reply short and closes the connection', async () => {
+      const data = randomBytes(10 * 64 * KiB);
+      assert.equal(await redis.call('BLOB.PUT', 'resp:long', data), 'OK');
+      assert.deepEqual(await redis.callBuffer('BLOB.GET', 'resp:long'), data);
+      const manifest = (await store.stat('resp:long'))!;
+      await redis.del(`blob.chunk:{${manifest.version}.6}:resp:long`);
+      const raw = await RawConnection.connect(cluster.port);
+      const { replies, closed } = await raw.callUntilClosed([['BLOB.GET', 'resp:long']]);
+      raw.close();
+      // The client got the start of a bulk reply and then a closed connection: never a whole reply of wrong bytes.
+      assert.deepEqual({ replies, closed }, { replies: [], closed: true });
+      assert.equal(await redis.ping(), 'PONG');
     });
 
     it('redis-cli -x BLOB.PUT reads a file from stdin, and BLOB.GET gives it back', async () => {
