@@ -3,6 +3,7 @@ export { createProxy, MembershipChangeError, type Proxy, type ProxyOptions, type
 export { startInWorker, type WorkerProxy } from './embed/in-worker.js';
 export type { ProxyEventName, ProxyEvents } from './actors/events.js';
 export { BlobStore, type BlobStoreOptions, type BlobWriteOptions } from './blob/store.js';
+export type { BlobBackend } from './blob/backend.js';
 export type { Manifest as BlobManifest } from './blob/layout.js';
 export { BlobError, BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './blob/errors.js';
 export type { Config, ConfigInput, NodeInput } from './config/schema.js';

@@ -28,7 +28,7 @@ export function blobBehavior(options: BlobActorOptions): Behavior<BlobMessage> {
   return { name: 'blob', create: (ctx) => new BlobActor(ctx, options) };
 }
 
-/** Chunks per window of a streamed reply (256 KiB of 64 KiB chunks). */
+/** Chunks per window of a streamed reply (256 KiB of 64 KiB chunks); one more window is fetched ahead. */
 const WINDOW_CHUNKS = 4;
 const CRLF = Buffer.from('\r\n');
 
@@ -109,9 +109,18 @@ class BlobActor implements Actor<BlobMessage> {
       if (to < from) return send(bulk(''), true);
       const { chunkSize } = manifest;
       const last = Math.floor(to / chunkSize);
+      const window = (first: number): Promise<Buffer[]> => {
+        const fetched = store.readChunks(request.name, manifest, first, Math.min(last + 1, first + WINDOW_CHUNKS));
+        // Handled when awaited; until then a failure must not count as unhandled.
+        fetched.catch(() => undefined);
+        return fetched;
+      };
+      // The next window is fetched while the client writes this one: two windows at most per reader.
+      let ahead = window(Math.floor(from / chunkSize));
       for (let first = Math.floor(from / chunkSize); first <= last; first += WINDOW_CHUNKS) {
         const end = Math.min(last + 1, first + WINDOW_CHUNKS);
-        const chunks = await store.readChunks(request.name, manifest, first, end);
+        const chunks = await ahead;
+        if (end <= last) ahead = window(end);
         // The first chunk of the range starts part-way, the last ends part-way.
         if (end === last + 1) chunks[chunks.length - 1] = chunks[chunks.length - 1].subarray(0, to - last * chunkSize + 1);
         if (first * chunkSize < from) chunks[0] = chunks[0].subarray(from - first * chunkSize);

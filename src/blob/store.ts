@@ -1,5 +1,6 @@
 // BlobStore: large values written and read as chunks spread over the whole cluster, over ioredis
-// connected to jupiter (which spreads the chunk keys by the ring and splits each MGET per node).
+// connected to jupiter (which spreads the chunk keys by the ring and splits each MGET per node), or
+// straight to the nodes with jupiter's ring (backend.ts).
 //
 // A write puts every chunk under a new version, then switches the manifest to it with one
 // SET ... GET, which also hands back the manifest it replaced, whose chunks that writer then
@@ -10,6 +11,8 @@
 import { Readable, Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { crc32c } from '@node-rs/crc32';
+import type { NodeInput } from '../config/schema.js';
+import { NodesBackend, ProxyBackend, type BlobBackend } from './backend.js';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './errors.js';
 import { BlobLayout, byteRange, chunkCount, DEFAULT_CHUNK_SIZE, newVersion, type Manifest } from './layout.js';
 
@@ -24,9 +27,12 @@ export interface BlobWriteOptions {
 export interface BlobStoreOptions {
   /** Key prefix of manifests (`<prefix>:<name>`) and chunks (`<prefix>.chunk:...`); default `blob`. */
   readonly prefix?: string;
-  /** Chunks in flight at once, per read or write (default 16). */
+  /** Chunks in flight at once, per read or write (default 32: two MGETs of 16). */
   readonly parallel?: number;
 }
+
+/** Chunks per MGET. */
+const BATCH = 16;
 
 /** readAll() starts again on the new version this many times when writers keep replacing the blob. */
 const READ_ATTEMPTS = 3;
@@ -34,13 +40,24 @@ const READ_ATTEMPTS = 3;
 export class BlobStore {
   private readonly layout: BlobLayout;
   private readonly parallel: number;
+  private readonly redis: BlobBackend;
 
-  constructor(
-    private readonly redis: Redis,
-    options: BlobStoreOptions = {},
-  ) {
+  /** Over an ioredis client connected to jupiter (the caller keeps and closes it), or any BlobBackend. */
+  constructor(redis: Redis | BlobBackend, options: BlobStoreOptions = {}) {
+    // An ioredis client (of any copy of ioredis) has pipeline(); a BlobBackend does not.
+    this.redis = 'pipeline' in redis ? new ProxyBackend(redis) : redis;
     this.layout = new BlobLayout(options.prefix);
-    this.parallel = options.parallel ?? 16;
+    this.parallel = options.parallel ?? 32;
+  }
+
+  /**
+   * A store straight to the nodes, with no proxy in the way: `nodes` is jupiter's member list as its
+   * config or `JUPITER NODES` gives it, so chunks land where jupiter would put them. Not for use
+   * while a membership change moves keys. close() disconnects from the nodes.
+   */
+  static overNodes(nodes: readonly NodeInput[], options: BlobStoreOptions & { readonly hashTags?: boolean } = {}): BlobStore & { close(): void } {
+    const backend = new NodesBackend(nodes, options.hashTags);
+    return Object.assign(new BlobStore(backend, options), { close: () => backend.close() });
   }
 
   /** Writes the whole blob; resolves with its manifest once readers see it. */
@@ -133,7 +150,7 @@ export class BlobStore {
               this.push(null);
               return;
             }
-            const to = Math.min(manifest.chunks, next + Math.min(store.parallel, 4));
+            const to = Math.min(manifest.chunks, next + store.parallel);
             const chunks = await store.readChunks(name, manifest, next, to);
             next = to;
             let more = true;
@@ -166,28 +183,34 @@ export class BlobStore {
   /** The names of the blobs whose names start with `prefix`, sorted. */
   async list(prefix = ''): Promise<string[]> {
     const names: string[] = [];
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await this.redis.scan(cursor, 'MATCH', this.layout.manifestPattern(prefix), 'COUNT', 1000);
-      cursor = nextCursor;
-      for (const key of keys) names.push(this.layout.nameOf(key));
-    } while (cursor !== '0');
+    for await (const keys of this.redis.scan(this.layout.manifestPattern(prefix))) for (const key of keys) names.push(this.layout.nameOf(key));
     return [...new Set(names)].sort();
   }
 
-  /** Chunks [from, to) of the manifest's version, each checked against its checksum. */
+  /**
+   * Chunks [from, to) of the manifest's version, each checked against its checksum: MGETs of
+   * BATCH chunks, up to `parallel` chunks asked at once.
+   */
   async readChunks(name: string, manifest: Manifest, from: number, to: number): Promise<Buffer[]> {
-    const out: Buffer[] = [];
-    for (let at = from; at < to; at += this.parallel) {
-      const end = Math.min(to, at + this.parallel);
-      const values = await this.redis.mgetBuffer(...this.layout.chunkKeys(name, manifest, at, end));
-      values.forEach((value, k) => {
-        const index = at + k;
-        if (value === null) throw new BlobIncompleteError(name, index, manifest.chunks);
-        if (crc32c(value) !== manifest.checksums[index]) throw new BlobChecksumError(name, index);
-        out.push(value);
-      });
-    }
+    const out = new Array<Buffer>(to - from);
+    const batch = Math.min(BATCH, this.parallel);
+    const inFlight = Math.max(1, Math.floor(this.parallel / batch));
+    let next = from;
+    const worker = async (): Promise<void> => {
+      while (next < to) {
+        const at = next;
+        const end = Math.min(to, at + batch);
+        next = end;
+        const values = await this.redis.mgetBuffer(this.layout.chunkKeys(name, manifest, at, end));
+        values.forEach((value, k) => {
+          const index = at + k;
+          if (value === null) throw new BlobIncompleteError(name, index, manifest.chunks);
+          if (crc32c(value) !== manifest.checksums[index]) throw new BlobChecksumError(name, index);
+          out[index - from] = value;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
     return out;
   }
 }
@@ -203,7 +226,7 @@ class ChunkWriter {
   private failed: unknown = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: BlobBackend,
     private readonly layout: BlobLayout,
     private readonly name: string,
     private readonly options: BlobWriteOptions,
@@ -222,7 +245,7 @@ class ChunkWriter {
     this.size += chunk.length;
     const key = this.layout.chunkKey(this.name, this.version, index);
     const ttl = this.options.ttlSeconds;
-    const sent = (ttl === undefined ? this.redis.set(key, chunk) : this.redis.set(key, chunk, 'EX', ttl)).catch((error: unknown) => {
+    const sent = this.redis.set(key, chunk, ttl).catch((error: unknown) => {
       this.failed ??= error;
     });
     this.inFlight.add(sent);
@@ -247,15 +270,14 @@ class ChunkWriter {
     };
     const key = this.layout.manifestKey(this.name);
     const text = JSON.stringify(manifest);
-    const ttl = this.options.ttlSeconds;
-    const replaced = (ttl === undefined ? await this.redis.set(key, text, 'GET') : await this.redis.set(key, text, 'EX', ttl, 'GET')) as string | null;
+    const replaced = await this.redis.swap(key, text, this.options.ttlSeconds);
     if (replaced !== null) await deleteChunks(this.redis, this.layout, this.name, JSON.parse(replaced) as Manifest);
     return manifest;
   }
 }
 
-async function deleteChunks(redis: Redis, layout: BlobLayout, name: string, manifest: Manifest): Promise<void> {
+async function deleteChunks(redis: BlobBackend, layout: BlobLayout, name: string, manifest: Manifest): Promise<void> {
   const keys = layout.chunkKeys(name, manifest);
   // In slices, so one DEL never carries thousands of keys.
-  for (let at = 0; at < keys.length; at += 1000) await redis.unlink(...keys.slice(at, at + 1000));
+  for (let at = 0; at < keys.length; at += 1000) await redis.unlink(keys.slice(at, at + 1000));
 }

@@ -1,4 +1,5 @@
-// `jupiter blob put|get|stat|rm|ls`: the blob store from the shell, through a running jupiter.
+// `jupiter blob put|get|stat|rm|ls`: the blob store from the shell, through a running jupiter or
+// straight to its nodes (--nodes).
 // Transfers of more than a few MB show a progress bar (bytes, rate, time left) when stderr is a
 // terminal.
 import fs from 'node:fs';
@@ -9,10 +10,12 @@ import cliProgress from 'cli-progress';
 import { BlobStore } from '../blob/store.js';
 import { BlobError, BlobNotFoundError } from '../blob/errors.js';
 import { statLines } from '../blob/stat.js';
-import { nodeSchema } from '../config/schema.js';
+import { commaList, nodeListSchema, nodeSchema } from '../config/schema.js';
 
 export interface BlobFlags {
   readonly proxy: string;
+  /** Straight to these nodes (jupiter's member list) instead of through the proxy. */
+  readonly nodes?: string;
 }
 
 /** Transfers below this size show no bar. */
@@ -20,8 +23,9 @@ const BAR_FROM_BYTES = 4 * 1024 * 1024;
 
 const say = (line: string): void => void process.stderr.write(`jupiter: ${line}\n`);
 
-/** Runs one blob command against the proxy, then closes the connection; a failure exits 1 with one line. */
+/** Runs one blob command against the proxy (or the nodes), then disconnects; a failure exits 1 with one line. */
 async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<void>): Promise<void> {
+  if (flags.nodes !== undefined) return withNodes(flags.nodes, work);
   const address = nodeSchema.safeParse(flags.proxy);
   if (!address.success) {
     say(`--proxy ${flags.proxy}: expected host:port`);
@@ -39,6 +43,25 @@ async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<v
     process.exitCode = 1;
   } finally {
     redis.disconnect();
+  }
+}
+
+async function withNodes(list: string, work: (store: BlobStore) => Promise<void>): Promise<void> {
+  const nodes = commaList(list);
+  const parsed = nodeListSchema.safeParse(nodes);
+  if (!parsed.success) {
+    say(`--nodes ${list}: ${parsed.error.issues[0].message}`);
+    process.exitCode = 2;
+    return;
+  }
+  const store = BlobStore.overNodes(nodes);
+  try {
+    await work(store);
+  } catch (error) {
+    say(error instanceof BlobError ? error.message : `--nodes ${list}: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    store.close();
   }
 }
 

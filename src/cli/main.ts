@@ -63,8 +63,9 @@ program
 
 const blobs = program
   .command('blob')
-  .description('store and fetch blobs (64 KiB chunks over every node) through a running jupiter')
-  .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380');
+  .description('store and fetch blobs (64 KiB chunks over every node) through a running jupiter, or straight to its nodes')
+  .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380')
+  .option('--nodes <list>', "instead of a proxy: jupiter's member list (host:port,...), reached straight with its ring");
 blobs
   .command('put <name> <file>')
   .description("write FILE ('-' for stdin) as blob NAME, replacing any blob of that name")

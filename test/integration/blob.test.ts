@@ -66,6 +66,30 @@ describe('BlobStore', () => {
     assert.equal((await keysOnNodes('blob:spread')).flat().length, 1);
   });
 
+  it('straight to the nodes with jupiter’s ring: what one side writes, the other reads, and each chunk sits where jupiter puts it', async () => {
+    const direct = BlobStore.overNodes(cluster.nodes.map((n) => n.address));
+    try {
+      const data = randomBytes(3 * 1000 * 1000);
+      await direct.writeAll('straight:a', data, { ttlSeconds: 300 });
+      assert.deepEqual(await store.readAll('straight:a'), data);
+      const other = randomBytes(100 * KiB + 7);
+      await store.writeAll('straight:b', other);
+      assert.deepEqual(await direct.readAll('straight:b'), other);
+      assert.deepEqual(await direct.readRange('straight:b', 64 * KiB - 2, 64 * KiB + 1), other.subarray(64 * KiB - 2, 64 * KiB + 2));
+      assert.deepEqual(await direct.list('straight:'), ['straight:a', 'straight:b']);
+      // Every chunk key of the straight write is on exactly the node jupiter's GET of it reaches.
+      const manifest = (await direct.stat('straight:a'))!;
+      const keys = Array.from({ length: manifest.chunks }, (_, i) => `blob.chunk:{${manifest.version}.${i}}:straight:a`);
+      const viaProxy = await redis.mgetBuffer(...keys);
+      assert.ok(viaProxy.every((v) => v !== null));
+      assert.equal(await direct.delete('straight:a'), true);
+      assert.equal(await store.readAll('straight:a'), null);
+      assert.deepEqual((await keysOnNodes('blob.chunk:*:straight:a')).flat(), []);
+    } finally {
+      direct.close();
+    }
+  });
+
   it('a missing chunk fails the read with BlobIncompleteError, a flipped byte with BlobChecksumError; never wrong bytes', async () => {
     const data = randomBytes(20 * 64 * KiB);
     const manifest = await store.writeAll('broken', data);

@@ -50,4 +50,18 @@ describe('jupiter blob', () => {
     assert.deepEqual(await jupiter(['blob', ...proxy, 'get', 'cli/none']), { code: 1, stdout: Buffer.alloc(0), stderr: "jupiter: no blob 'cli/none'\n" });
     assert.deepEqual(await jupiter(['blob', ...proxy, 'rm', 'cli/none']), { code: 1, stdout: Buffer.alloc(0), stderr: "jupiter: no blob 'cli/none'\n" });
   });
+
+  it('--nodes goes straight to the nodes with the same ring: what it puts, the proxy reads, and back', async () => {
+    const nodes = ['--nodes', cluster.nodes.map((n) => n.address).join(',')];
+    const data = randomBytes(300 * 1024);
+    assert.equal((await jupiter(['blob', ...nodes, 'put', 'cli/straight', '-'], data)).code, 0);
+    assert.deepEqual((await jupiter(['blob', ...proxy, 'get', 'cli/straight'])).stdout, data);
+    assert.deepEqual((await jupiter(['blob', ...nodes, 'get', 'cli/straight'])).stdout, data);
+    assert.equal((await jupiter(['blob', ...nodes, 'ls', 'cli/str'])).stdout.toString(), 'cli/straight\n');
+    assert.deepEqual(await jupiter(['blob', '--nodes', 'nope', 'ls']), {
+      code: 2,
+      stdout: Buffer.alloc(0),
+      stderr: 'jupiter: --nodes nope: expected "host:port", "host:port:weight", "name=host:port[:weight]", {host, port, weight} or {name, address, weight}\n',
+    });
+  });
 });
