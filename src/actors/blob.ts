@@ -11,6 +11,8 @@ import type { Redis } from 'ioredis';
 import { BlobStore } from '../blob/store.js';
 import { BlobError } from '../blob/errors.js';
 import { byteRange } from '../blob/layout.js';
+import { describeBlob, inBlobSpan, startBlobSpan } from '../blob/tracing.js';
+import type { Span, SpanContext } from '@opentelemetry/api';
 import { statLines } from '../blob/stat.js';
 import { bulk, bulkArray, integer, NIL, OK } from '../protocol/encode.js';
 import { blobFailed } from '../protocol/errors.js';
@@ -22,6 +24,8 @@ import type { Actor, ActorContext, Address, Behavior } from './runtime.js';
 export interface BlobActorOptions {
   /** The client to reach this proxy with, made on first use. */
   readonly connect: () => Redis;
+  /** The proxy's `prefixes.traceparent`, with which blob work joins its command's trace. */
+  readonly traceparentPrefix: string;
 }
 
 export function blobBehavior(options: BlobActorOptions): Behavior<BlobMessage> {
@@ -50,7 +54,7 @@ class BlobActor implements Actor<BlobMessage> {
 
   receive(msg: BlobMessage): void {
     match(msg)
-      .with({ type: 'Blob' }, (m) => this.run(m.request, m.replyTo, m.slot))
+      .with({ type: 'Blob' }, (m) => this.run(m.request, m.replyTo, m.slot, m.parent))
       .with({ type: 'More' }, (m) => {
         const key = `${m.replyTo}/${m.slot}`;
         this.waiting.get(key)?.resolve();
@@ -71,11 +75,13 @@ class BlobActor implements Actor<BlobMessage> {
     this.redis?.disconnect();
   }
 
-  private run(request: BlobRequest, replyTo: Address, slot: number): void {
-    const store = (this.store ??= new BlobStore((this.redis = this.options.connect())));
+  private run(request: BlobRequest, replyTo: Address, slot: number, parent: SpanContext | undefined): void {
+    const store = (this.store ??= new BlobStore((this.redis = this.options.connect()), { traceparentPrefix: this.options.traceparentPrefix }));
     const previous = this.queues.get(replyTo) ?? Promise.resolve();
     const done = previous
-      .then(() => (request.op === 'get' || request.op === 'getrange' ? this.stream(store, request, replyTo, slot) : this.answer(store, request, replyTo, slot)))
+      .then(() =>
+        request.op === 'get' || request.op === 'getrange' ? this.stream(store, request, replyTo, slot, parent) : this.answer(store, request, replyTo, slot, parent),
+      )
       .catch(() => undefined)
       .then(() => {
         if (this.queues.get(replyTo) === done) this.queues.delete(replyTo);
@@ -83,10 +89,10 @@ class BlobActor implements Actor<BlobMessage> {
     this.queues.set(replyTo, done);
   }
 
-  private async answer(store: BlobStore, request: BlobRequest, replyTo: Address, slot: number): Promise<void> {
+  private async answer(store: BlobStore, request: BlobRequest, replyTo: Address, slot: number, parent: SpanContext | undefined): Promise<void> {
     let reply: Uint8Array;
     try {
-      reply = await simple(store, request);
+      reply = await simple(store, request, parent);
     } catch (error) {
       reply = failure(request, error);
     }
@@ -98,19 +104,38 @@ class BlobActor implements Actor<BlobMessage> {
    * before the first window is an error reply; after it, the reply is cut short (a missing or
    * corrupt chunk mid-way, the blob replaced under it), never finished with wrong bytes.
    */
-  private async stream(store: BlobStore, request: Extract<BlobRequest, { op: 'get' | 'getrange' }>, replyTo: Address, slot: number): Promise<void> {
+  private async stream(
+    store: BlobStore,
+    request: Extract<BlobRequest, { op: 'get' | 'getrange' }>,
+    replyTo: Address,
+    slot: number,
+    parent: SpanContext | undefined,
+  ): Promise<void> {
+    const blob = startBlobSpan('blob.read', parent);
+    await inBlobSpan(blob, () => this.streamUnder(store, request, replyTo, slot, blob.traceparent, blob.span)).catch(() => undefined);
+  }
+
+  private async streamUnder(
+    store: BlobStore,
+    request: Extract<BlobRequest, { op: 'get' | 'getrange' }>,
+    replyTo: Address,
+    slot: number,
+    traceparent: string | undefined,
+    span: Span,
+  ): Promise<void> {
     const send = (bytes: Uint8Array, end: boolean, aborted = false): void =>
       this.ctx.tell(replyTo, { type: 'Streamed', slot, bytes, end, aborted } satisfies ConnectionMessage);
     let started = false;
     try {
-      const manifest = await store.stat(request.name);
+      const manifest = await store.stat(request.name, traceparent);
       if (manifest === null) return send(request.op === 'get' ? NIL : bulk(''), true);
+      describeBlob(span, manifest);
       const [from, to] = request.op === 'get' ? [0, manifest.size - 1] : byteRange(manifest.size, request.start, request.end);
       if (to < from) return send(bulk(''), true);
       const { chunkSize } = manifest;
       const last = Math.floor(to / chunkSize);
       const window = (first: number): Promise<Buffer[]> => {
-        const fetched = store.readChunks(request.name, manifest, first, Math.min(last + 1, first + WINDOW_CHUNKS));
+        const fetched = store.readChunks(request.name, manifest, first, Math.min(last + 1, first + WINDOW_CHUNKS), traceparent);
         // Handled when awaited; until then a failure must not count as unhandled.
         fetched.catch(() => undefined);
         return fetched;
@@ -134,6 +159,7 @@ class BlobActor implements Actor<BlobMessage> {
       if (error instanceof ClientGone) return;
       if (started) send(new Uint8Array(0), true, true);
       else send(failure(request, error), true);
+      throw error;
     }
   }
 
@@ -149,10 +175,10 @@ function failure(request: BlobRequest, error: unknown): Uint8Array {
   return blobFailed(error instanceof BlobError ? error.message : `blob '${nameOf(request)}': ${(error as Error).message}`);
 }
 
-async function simple(store: BlobStore, request: BlobRequest): Promise<Uint8Array> {
+async function simple(store: BlobStore, request: BlobRequest, parent: SpanContext | undefined): Promise<Uint8Array> {
   return match(request)
     .with({ op: 'put' }, async (r) => {
-      await store.writeAll(r.name, r.data, { ttlSeconds: r.ttlSeconds });
+      await store.writeAll(r.name, r.data, { ttlSeconds: r.ttlSeconds, parent });
       return OK;
     })
     .with({ op: 'get' }, { op: 'getrange' }, () => {

@@ -17,6 +17,7 @@ import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, Pu
 import { array, bulk, integer } from '../protocol/encode.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
+import type { SpanContext } from '@opentelemetry/api';
 
 export interface ConnectionLimits {
   readonly parser: ParserLimits;
@@ -107,8 +108,12 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private streaming: { readonly producer: Address; readonly slot: number } | null = null;
   private streamOwed = false;
   private blobsAsked = false;
-  /** Requests over the lease and its release, sent with the turn's routes, in the order made. */
-  private readonly leaseMessages: [Address, NodeMessage][] = [];
+  /**
+   * Messages routed this turn besides the per-node batches (requests over the lease and its
+   * release, BLOB.* commands), sent with them in the order made; a sampled request's trace is
+   * attached to its own before they go.
+   */
+  private readonly sideMessages: [Address, NodeMessage | BlobMessage][] = [];
   private readonly parser: RequestParser;
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
@@ -313,8 +318,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     // BLOB.GET and BLOB.GETRANGE answer in pieces, a window of chunks at a time.
     const streamed = request.op === 'get' || request.op === 'getrange';
     const slot = streamed ? this.replies.openStream(this.options.blobs) : this.replies.open();
-    const msg: BlobMessage = { type: 'Blob', request, replyTo: this.ctx.self, slot };
-    this.ctx.tell(this.options.blobs, msg);
+    this.sideMessages.push([this.options.blobs, { type: 'Blob', request, replyTo: this.ctx.self, slot }]);
   }
 
   listen(kind: PubSubKind, names: readonly string[]): void {
@@ -372,14 +376,14 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     if (this.leased === null) this.leased = { member, node, id: ++this.leases };
     const batch = takeBatch();
     addToBatch(batch, slot, -1, bytes);
-    this.leaseMessages.push([node, { type: 'Route', replyTo: this.ctx.self, batch, lease: this.leased.id, waitMs }]);
+    this.sideMessages.push([node, { type: 'Route', replyTo: this.ctx.self, batch, lease: this.leased.id, waitMs }]);
   }
 
   /** Tells the node the lease is done with (after what was sent on it), in order with the lease's requests. */
   private releaseLease(clean: boolean): void {
     const lease = this.leased;
     if (lease === null) return;
-    this.leaseMessages.push([lease.node, { type: 'Release', replyTo: this.ctx.self, lease: lease.id, clean }]);
+    this.sideMessages.push([lease.node, { type: 'Release', replyTo: this.ctx.self, lease: lease.id, clean }]);
     this.lastLease = lease;
     this.leased = null;
   }
@@ -422,9 +426,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private sendRoutes(): void {
     this.sendBatches(this.routes, false);
     if (this.slowRoutes.length > 0) this.sendBatches(this.slowRoutes, true);
-    if (this.leaseMessages.length > 0) {
-      for (const [node, msg] of this.leaseMessages) this.ctx.tell(node, msg);
-      this.leaseMessages.length = 0;
+    if (this.sideMessages.length > 0) {
+      for (const [node, msg] of this.sideMessages) this.ctx.tell(node, msg);
+      this.sideMessages.length = 0;
     }
   }
 
@@ -507,9 +511,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   private attachTrace(request: TracedRequest, slot: number): void {
-    for (const [, msg] of this.leaseMessages) {
-      if (msg.type !== 'Route' || msg.batch.slots[0] !== slot) continue;
-      (msg.batch.traces ??= [])[0] = request.part(msg.batch.bytes[0]);
+    for (const [, msg] of this.sideMessages) {
+      if (msg.type === 'Route' && msg.batch.slots[0] === slot) (msg.batch.traces ??= [])[0] = request.part(msg.batch.bytes[0]);
+      else if (msg.type === 'Blob' && msg.slot === slot) (msg as { parent?: SpanContext }).parent = request.context;
     }
     for (const routes of [this.routes, this.slowRoutes]) {
       for (const batch of routes) {

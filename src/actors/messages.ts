@@ -9,6 +9,7 @@ import type { ReplyBatch, RequestBatch } from './batch.js';
 import type { AdminQuery, BlobRequest, PubSubKind } from '../routing/dispatch.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { MembershipRecord } from '../handoff/record.js';
+import type { SpanContext } from '@opentelemetry/api';
 
 /** An immutable ring with the NodeActor of each of its members, as every connection routes by it. */
 export interface RingSnapshot {
@@ -184,7 +185,14 @@ export type BlobMessage =
    * A client's BLOB.* command: answered with a Replied batch filling `slot` of `replyTo`; BLOB.GET
    * and BLOB.GETRANGE with Streamed pieces, a window of chunks at a time.
    */
-  | { readonly type: 'Blob'; readonly request: BlobRequest; readonly replyTo: Address; readonly slot: number }
+  | {
+      readonly type: 'Blob';
+      readonly request: BlobRequest;
+      readonly replyTo: Address;
+      readonly slot: number;
+      /** The command's SERVER span, when it is sampled: the blob work's spans are its children. */
+      readonly parent?: SpanContext;
+    }
   /** The client has written the pieces sent so far for `slot`: send the next window. */
   | { readonly type: 'More'; readonly replyTo: Address; readonly slot: number }
   /** The client is gone: streams for it stop. */

@@ -158,7 +158,10 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const selfHost = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
   runtime.spawn(pubsubBehavior({ membership, hashTags: config.hashTags, confirmTimeoutMs: config.backend.requestTimeoutMs }), pubsub);
   const blobs = runtime.spawn(
-    blobBehavior({ connect: () => new Redis({ host: selfHost, port: listeningPort, maxRetriesPerRequest: 1, enableReadyCheck: false }) }),
+    blobBehavior({
+      connect: () => new Redis({ host: selfHost, port: listeningPort, maxRetriesPerRequest: 1, enableReadyCheck: false }),
+      traceparentPrefix: config.prefixes.traceparent,
+    }),
   );
   const router = new Router({ prefixes: config.prefixes, placementDatabase: config.membership.database });
   const limits: ConnectionLimits = {

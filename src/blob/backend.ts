@@ -7,13 +7,17 @@ import { memberId, nodeListSchema, type NodeInput } from '../config/schema.js';
 import { Ring } from '../ring/ring.js';
 import { ownerOfKeyString } from '../routing/hashkey.js';
 
+/**
+ * `traceparent`: the blob span the command is sent under (blob/tracing.ts); through jupiter it goes
+ * with the command, so jupiter's spans of it join the blob's trace.
+ */
 export interface BlobBackend {
-  get(key: string): Promise<string | null>;
+  get(key: string, traceparent?: string): Promise<string | null>;
   getdel(key: string): Promise<string | null>;
-  set(key: string, value: string | Buffer, ttlSeconds: number | undefined): Promise<void>;
+  set(key: string, value: string | Buffer, ttlSeconds: number | undefined, traceparent?: string): Promise<void>;
   /** SET ... GET: sets the value and answers the one it replaced. */
-  swap(key: string, value: string, ttlSeconds: number | undefined): Promise<string | null>;
-  mgetBuffer(keys: readonly string[]): Promise<(Buffer | null)[]>;
+  swap(key: string, value: string, ttlSeconds: number | undefined, traceparent?: string): Promise<string | null>;
+  mgetBuffer(keys: readonly string[], traceparent?: string): Promise<(Buffer | null)[]>;
   unlink(keys: readonly string[]): Promise<void>;
   /** The keys matching a glob pattern, a page at a time. */
   scan(pattern: string): AsyncIterable<readonly string[]>;
@@ -32,26 +36,35 @@ async function* scanAll(redis: Redis, pattern: string): AsyncIterable<string[]> 
 
 /** Through jupiter: one ioredis client, the proxy does the spreading. */
 export class ProxyBackend implements BlobBackend {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** jupiter's `prefixes.traceparent` ('' sends no trace context). */
+    private readonly traceparentPrefix = 'traceparent=',
+  ) {}
 
-  get(key: string): Promise<string | null> {
-    return this.redis.get(key);
+  /** The trailing routing option carrying the trace context, if any. */
+  private traced(traceparent: string | undefined): string[] {
+    return traceparent === undefined || this.traceparentPrefix === '' ? [] : [`${this.traceparentPrefix}${traceparent}`];
+  }
+
+  async get(key: string, traceparent?: string): Promise<string | null> {
+    return (await this.redis.call('GET', key, ...this.traced(traceparent))) as string | null;
   }
 
   getdel(key: string): Promise<string | null> {
     return this.redis.getdel(key);
   }
 
-  async set(key: string, value: string | Buffer, ttlSeconds: number | undefined): Promise<void> {
-    await this.redis.call('SET', key, value, ...setArgs(ttlSeconds));
+  async set(key: string, value: string | Buffer, ttlSeconds: number | undefined, traceparent?: string): Promise<void> {
+    await this.redis.call('SET', key, value, ...setArgs(ttlSeconds), ...this.traced(traceparent));
   }
 
-  async swap(key: string, value: string, ttlSeconds: number | undefined): Promise<string | null> {
-    return (await this.redis.call('SET', key, value, ...setArgs(ttlSeconds), 'GET')) as string | null;
+  async swap(key: string, value: string, ttlSeconds: number | undefined, traceparent?: string): Promise<string | null> {
+    return (await this.redis.call('SET', key, value, ...setArgs(ttlSeconds), 'GET', ...this.traced(traceparent))) as string | null;
   }
 
-  mgetBuffer(keys: readonly string[]): Promise<(Buffer | null)[]> {
-    return this.redis.mgetBuffer(...keys);
+  mgetBuffer(keys: readonly string[], traceparent?: string): Promise<(Buffer | null)[]> {
+    return this.redis.mgetBuffer(...keys, ...this.traced(traceparent));
   }
 
   async unlink(keys: readonly string[]): Promise<void> {

@@ -13,10 +13,12 @@ import type { Redis } from 'ioredis';
 import { crc32c } from '@node-rs/crc32';
 import type { NodeInput } from '../config/schema.js';
 import { NodesBackend, ProxyBackend, type BlobBackend } from './backend.js';
+import { describeBlob, inBlobSpan, startBlobSpan, type BlobSpan } from './tracing.js';
+import { SpanStatusCode, type SpanContext } from '@opentelemetry/api';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './errors.js';
 import { BlobLayout, byteRange, chunkCount, DEFAULT_CHUNK_SIZE, newVersion, type Manifest } from './layout.js';
 
-export interface BlobWriteOptions {
+export interface BlobWriteOptions extends BlobTraceOptions {
   /** Bytes per chunk (default 64 KiB). */
   readonly chunkSize?: number;
   /** Expiry of the manifest and every chunk alike. */
@@ -24,7 +26,14 @@ export interface BlobWriteOptions {
   readonly contentType?: string;
 }
 
+/** Where a read's or write's span hangs (blob/tracing.ts): under this span, else under the active context. */
+export interface BlobTraceOptions {
+  readonly parent?: SpanContext;
+}
+
 export interface BlobStoreOptions {
+  /** jupiter's `prefixes.traceparent`, with which the store sends its spans' context ('' sends none). */
+  readonly traceparentPrefix?: string;
   /** Key prefix of manifests (`<prefix>:<name>`) and chunks (`<prefix>.chunk:...`); default `blob`. */
   readonly prefix?: string;
   /** Chunks in flight at once, per read or write (default 32: two MGETs of 16). */
@@ -45,7 +54,7 @@ export class BlobStore {
   /** Over an ioredis client connected to jupiter (the caller keeps and closes it), or any BlobBackend. */
   constructor(redis: Redis | BlobBackend, options: BlobStoreOptions = {}) {
     // An ioredis client (of any copy of ioredis) has pipeline(); a BlobBackend does not.
-    this.redis = 'pipeline' in redis ? new ProxyBackend(redis) : redis;
+    this.redis = 'pipeline' in redis ? new ProxyBackend(redis, options.traceparentPrefix) : redis;
     this.layout = new BlobLayout(options.prefix);
     this.parallel = options.parallel ?? 32;
   }
@@ -62,19 +71,28 @@ export class BlobStore {
 
   /** Writes the whole blob; resolves with its manifest once readers see it. */
   async writeAll(name: string, data: Buffer, options: BlobWriteOptions = {}): Promise<Manifest> {
-    const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel);
-    const size = writer.chunkSize;
-    for (let at = 0; at < data.length; at += size) await writer.add(data.subarray(at, at + size));
-    return writer.finish();
+    const blob = startBlobSpan('blob.write', options.parent);
+    return inBlobSpan(blob, async () => {
+      const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel, blob);
+      const size = writer.chunkSize;
+      for (let at = 0; at < data.length; at += size) await writer.add(data.subarray(at, at + size));
+      return writer.finish();
+    });
   }
 
   /** The whole blob, or null when there is none of that name. */
-  async readAll(name: string): Promise<Buffer | null> {
+  async readAll(name: string, options: BlobTraceOptions = {}): Promise<Buffer | null> {
+    const blob = startBlobSpan('blob.read', options.parent);
+    return inBlobSpan(blob, () => this.readWhole(name, blob));
+  }
+
+  private async readWhole(name: string, blob: BlobSpan): Promise<Buffer | null> {
     for (let attempt = 1; ; attempt++) {
-      const manifest = await this.stat(name);
+      const manifest = await this.stat(name, blob.traceparent);
       if (manifest === null) return null;
+      describeBlob(blob.span, manifest);
       try {
-        const chunks = await this.readChunks(name, manifest, 0, manifest.chunks);
+        const chunks = await this.readChunks(name, manifest, 0, manifest.chunks, blob.traceparent);
         const data = Buffer.concat(chunks, manifest.size);
         if (crc32c(data) !== manifest.checksum) throw new BlobChecksumError(name, -1);
         return data;
@@ -90,21 +108,26 @@ export class BlobStore {
    * Bytes start..end of the blob (both included; negative counts from the end), as Redis's
    * GETRANGE takes them, reading only the chunks they lie in; null when there is no such blob.
    */
-  async readRange(name: string, start: number, end: number): Promise<Buffer | null> {
-    const manifest = await this.stat(name);
-    if (manifest === null) return null;
-    const [from, to] = byteRange(manifest.size, start, end);
-    if (from > to) return Buffer.alloc(0);
-    const { chunkSize } = manifest;
-    const first = Math.floor(from / chunkSize);
-    const chunks = await this.readChunks(name, manifest, first, Math.floor(to / chunkSize) + 1);
-    const joined = Buffer.concat(chunks);
-    return joined.subarray(from - first * chunkSize, to - first * chunkSize + 1);
+  async readRange(name: string, start: number, end: number, options: BlobTraceOptions = {}): Promise<Buffer | null> {
+    const blob = startBlobSpan('blob.read', options.parent);
+    return inBlobSpan(blob, async () => {
+      const manifest = await this.stat(name, blob.traceparent);
+      if (manifest === null) return null;
+      describeBlob(blob.span, manifest);
+      const [from, to] = byteRange(manifest.size, start, end);
+      if (from > to) return Buffer.alloc(0);
+      const { chunkSize } = manifest;
+      const first = Math.floor(from / chunkSize);
+      const chunks = await this.readChunks(name, manifest, first, Math.floor(to / chunkSize) + 1, blob.traceparent);
+      const joined = Buffer.concat(chunks);
+      return joined.subarray(from - first * chunkSize, to - first * chunkSize + 1);
+    });
   }
 
   /** A Writable for the blob's bytes: chunks go out as they fill, the manifest once it ends. */
   createWriteStream(name: string, options: BlobWriteOptions = {}): Writable {
-    const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel);
+    const blob = startBlobSpan('blob.write', options.parent);
+    const writer = new ChunkWriter(this.redis, this.layout, name, options, this.parallel, blob);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     // Cuts what has come in into whole chunks; the last, short one waits for final().
@@ -125,33 +148,40 @@ export class BlobStore {
         drain(false).then(() => done(), done);
       },
       final(done) {
-        drain(true)
-          .then(() => writer.finish())
-          .then(() => done(), done);
+        inBlobSpan(blob, () => drain(true).then(() => writer.finish())).then(() => done(), done);
+      },
+      destroy(error, done) {
+        if (error !== null) blob.span.end();
+        done(error);
       },
     });
   }
 
   /** A Readable of the blob's bytes, fetching a few chunks ahead of what is consumed. */
-  createReadStream(name: string): Readable {
+  createReadStream(name: string, options: BlobTraceOptions = {}): Readable {
     let manifest: Manifest | null = null;
     let next = 0;
     let reading = false;
     const store = this;
+    const blob = startBlobSpan('blob.read', options.parent);
     return new Readable({
       read() {
         if (reading) return;
         reading = true;
         (async () => {
-          manifest ??= await store.stat(name);
-          if (manifest === null) throw new BlobNotFoundError(name);
+          if (manifest === null) {
+            manifest = await store.stat(name, blob.traceparent);
+            if (manifest === null) throw new BlobNotFoundError(name);
+            describeBlob(blob.span, manifest);
+          }
           for (;;) {
             if (next >= manifest.chunks) {
+              blob.span.end();
               this.push(null);
               return;
             }
             const to = Math.min(manifest.chunks, next + store.parallel);
-            const chunks = await store.readChunks(name, manifest, next, to);
+            const chunks = await store.readChunks(name, manifest, next, to, blob.traceparent);
             next = to;
             let more = true;
             for (const chunk of chunks) more = this.push(chunk);
@@ -160,15 +190,19 @@ export class BlobStore {
           }
         })().then(
           () => (reading = false),
-          (error: Error) => this.destroy(error),
+          (error: Error) => {
+            blob.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+            blob.span.end();
+            this.destroy(error);
+          },
         );
       },
     });
   }
 
-  /** The blob's manifest, or null. */
-  async stat(name: string): Promise<Manifest | null> {
-    const text = await this.redis.get(this.layout.manifestKey(name));
+  /** The blob's manifest, or null. `traceparent`: the blob span it is read under. */
+  async stat(name: string, traceparent?: string): Promise<Manifest | null> {
+    const text = await this.redis.get(this.layout.manifestKey(name), traceparent);
     return text === null ? null : (JSON.parse(text) as Manifest);
   }
 
@@ -191,7 +225,7 @@ export class BlobStore {
    * Chunks [from, to) of the manifest's version, each checked against its checksum: MGETs of
    * BATCH chunks, up to `parallel` chunks asked at once.
    */
-  async readChunks(name: string, manifest: Manifest, from: number, to: number): Promise<Buffer[]> {
+  async readChunks(name: string, manifest: Manifest, from: number, to: number, traceparent?: string): Promise<Buffer[]> {
     const out = new Array<Buffer>(to - from);
     const batch = Math.min(BATCH, this.parallel);
     const inFlight = Math.max(1, Math.floor(this.parallel / batch));
@@ -201,7 +235,7 @@ export class BlobStore {
         const at = next;
         const end = Math.min(to, at + batch);
         next = end;
-        const values = await this.redis.mgetBuffer(this.layout.chunkKeys(name, manifest, at, end));
+        const values = await this.redis.mgetBuffer(this.layout.chunkKeys(name, manifest, at, end), traceparent);
         values.forEach((value, k) => {
           const index = at + k;
           if (value === null) throw new BlobIncompleteError(name, index, manifest.chunks);
@@ -231,6 +265,7 @@ class ChunkWriter {
     private readonly name: string,
     private readonly options: BlobWriteOptions,
     private readonly parallel: number,
+    private readonly blob: BlobSpan,
   ) {
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, not ${this.chunkSize}`);
@@ -245,7 +280,7 @@ class ChunkWriter {
     this.size += chunk.length;
     const key = this.layout.chunkKey(this.name, this.version, index);
     const ttl = this.options.ttlSeconds;
-    const sent = this.redis.set(key, chunk, ttl).catch((error: unknown) => {
+    const sent = this.redis.set(key, chunk, ttl, this.blob.traceparent).catch((error: unknown) => {
       this.failed ??= error;
     });
     this.inFlight.add(sent);
@@ -270,7 +305,8 @@ class ChunkWriter {
     };
     const key = this.layout.manifestKey(this.name);
     const text = JSON.stringify(manifest);
-    const replaced = await this.redis.swap(key, text, this.options.ttlSeconds);
+    describeBlob(this.blob.span, manifest);
+    const replaced = await this.redis.swap(key, text, this.options.ttlSeconds, this.blob.traceparent);
     if (replaced !== null) await deleteChunks(this.redis, this.layout, this.name, JSON.parse(replaced) as Manifest);
     return manifest;
   }

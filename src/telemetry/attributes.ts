@@ -35,3 +35,7 @@ export const HOP_MS = 'jupiter.hop_ms';
 export const EVENT_ROUTED = 'routed';
 export const EVENT_ENQUEUED = 'enqueued';
 export const EVENT_WRITTEN = 'written';
+
+/** A blob read's or write's size in bytes, and its chunk count. */
+export const BLOB_SIZE = 'jupiter.blob.size';
+export const BLOB_CHUNKS = 'jupiter.blob.chunks';

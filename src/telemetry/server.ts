@@ -51,6 +51,11 @@ export class TracedRequest {
     this.parent = { traceId, spanId, traceFlags };
   }
 
+  /** The command's SERVER span, for an actor that answers it inside jupiter (blobs) to make children of. */
+  get context(): SpanContext {
+    return this.parent;
+  }
+
   /** The trace of the part (or whole request) sent to one node, for its Route message. */
   part(bytes: Uint8Array): RequestTrace {
     this.span.setAttribute(PARTS, ++this.parts);

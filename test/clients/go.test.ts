@@ -38,6 +38,7 @@ const PROGRAMS = [
       ...COMMON_CHECKS,
       'pipelined Send/Flush/Receive of 1,000 commands answers in order',
       'SCAN over the whole cluster visits every key exactly once',
+      'BLOB.PUT of 1 MB, BLOB.GET and BLOB.GETRANGE give the bytes back, BLOB.DEL removes it',
     ],
   },
   {

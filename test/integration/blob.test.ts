@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { RawConnection } from '../helpers/resp.js';
+import { startRedis, type RedisNode } from '../helpers/redis.js';
+import { waitStable } from '../helpers/handoff.js';
 import { BlobStore } from '../../src/blob/store.js';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from '../../src/blob/errors.js';
 import { spawn } from 'node:child_process';
@@ -249,3 +251,35 @@ describe('BlobStore', () => {
 });
 
 const readFile = (file: string): Buffer => readFileSync(file);
+
+describe('a blob across a membership change', () => {
+  let cluster: TestCluster;
+  let extra: RedisNode;
+
+  before(async () => {
+    cluster = await startCluster(2, { membership: { heartbeatMs: 100 } });
+    extra = await startRedis();
+  });
+  after(async () => {
+    await cluster.stop();
+    await extra.stop();
+  });
+
+  it('keeps every byte while its chunks move to the new node like any other keys', async () => {
+    const redis = cluster.client();
+    const store = new BlobStore(redis);
+    const data = randomBytes(3 * 1000 * 1000);
+    await store.writeAll('moving', data);
+    assert.equal(await redis.call('JUPITER', 'ADDNODE', extra.address), 'OK');
+    // Read while the handoff runs, and once it is over.
+    assert.deepEqual(await store.readAll('moving'), data);
+    await waitStable(redis, 2);
+    assert.deepEqual(await store.readAll('moving'), data);
+    const onExtra = new Redis({ port: extra.port });
+    try {
+      assert.ok((await onExtra.keys('blob.chunk:*:moving')).length > 0, 'some chunks live on the new node');
+    } finally {
+      onExtra.disconnect();
+    }
+  });
+});

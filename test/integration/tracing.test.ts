@@ -203,6 +203,40 @@ describe('spans exported over OTLP/HTTP', () => {
     assert.ok(waited >= 250, `the round trip lasted ${waited} ms`);
   });
 
+  it('BLOB.GET is a SERVER span with a blob.read child (size, chunks), under which jupiter traces one round trip per node per MGET, not one per chunk', async () => {
+    const data = Buffer.alloc(10 * 64 * 1024, 7);
+    assert.equal(await client.call('BLOB.PUT', 'traced-blob', data), 'OK');
+    assert.deepEqual(await client.callBuffer('BLOB.GET', 'traced-blob'), data);
+    const descendants = (spans: readonly ReceivedSpan[], root: ReceivedSpan): ReceivedSpan[] => {
+      const children = spans.filter((s) => s.parentSpanId === root.spanId && s.traceId === root.traceId);
+      return children.flatMap((c) => [c, ...descendants(spans, c)]);
+    };
+    let read: ReceivedSpan | undefined;
+    let below: ReceivedSpan[] = [];
+    await receiver.waitFor((spans) => {
+      const get = spans.find((s) => s.kind === KIND.SERVER && s.name === 'BLOB.GET');
+      read = get === undefined ? undefined : spans.find((s) => s.parentSpanId === get.spanId && s.name === 'blob.read');
+      if (read === undefined) return false;
+      below = descendants(spans, read);
+      return below.some((s) => s.kind === KIND.CLIENT && s.attributes['db.operation.name'] === 'MGET');
+    });
+    assert.equal(read!.attributes['jupiter.blob.size'], data.length);
+    assert.equal(read!.attributes['jupiter.blob.chunks'], 10);
+    // BLOB.GET streams windows of 4 chunks: 3 MGETs for 10 chunks, each at most one round trip per node.
+    const tripsOf = (spans: readonly ReceivedSpan[], mget: ReceivedSpan): number => descendants(spans, mget).filter((s) => s.kind === KIND.CLIENT).length;
+    // Every round trip of each MGET has arrived (a worker thread exports its own spans).
+    const all = await receiver.waitFor((spans) => {
+      const mgets = descendants(spans, read!).filter((s) => s.kind === KIND.SERVER && s.name === 'MGET');
+      return mgets.length === 3 && mgets.every((m) => tripsOf(spans, m) === m.attributes['jupiter.parts']);
+    });
+    for (const mget of descendants(all, read!).filter((s) => s.kind === KIND.SERVER && s.name === 'MGET')) {
+      const trips = tripsOf(all, mget);
+      assert.ok(trips >= 1 && trips <= 3, `${trips} round trips for one MGET, one per node at most`);
+    }
+    const write = (await receiver.waitFor((spans) => spans.some((s) => s.name === 'blob.write'))).find((s) => s.name === 'blob.write')!;
+    assert.equal(write.attributes['jupiter.blob.chunks'], 10);
+  });
+
   it('a command to a node that is down fails its hop span and its SERVER span, and makes no round trip', async () => {
     const down = 2;
     const key = byNode[down][0];

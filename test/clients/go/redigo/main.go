@@ -1,5 +1,5 @@
 // redigo against jupiter: the seed's Pool snippet, then the routing examples, a 1,000-command
-// pipeline, MGET/DEL across nodes, a concurrent pool and a cluster-wide SCAN.
+// pipeline, MGET/DEL across nodes, a concurrent pool, a cluster-wide SCAN and the BLOB.* commands.
 // Usage: redigo -addr 127.0.0.1:PORT. Prints one JSON line per check; exits 1 if any failed.
 package main
 
@@ -269,6 +269,39 @@ func main() {
 			}
 		}
 		return expect("distinct keys", len(seen), len(want))
+	}())
+
+	report("BLOB.PUT of 1 MB, BLOB.GET and BLOB.GETRANGE give the bytes back, BLOB.DEL removes it", func() error {
+		data := make([]byte, 1000*1000)
+		for i := range data {
+			data[i] = byte(i * 7)
+		}
+		if ok, err := redis.String(con.Do("BLOB.PUT", "go/blob", data)); err != nil || ok != "OK" {
+			return fmt.Errorf("BLOB.PUT: %v %v", ok, err)
+		}
+		back, err := redis.Bytes(con.Do("BLOB.GET", "go/blob"))
+		if err != nil {
+			return err
+		}
+		if string(back) != string(data) {
+			return fmt.Errorf("BLOB.GET gave %d bytes, not the %d written", len(back), len(data))
+		}
+		part, err := redis.Bytes(con.Do("BLOB.GETRANGE", "go/blob", 65530, 65545))
+		if err != nil {
+			return err
+		}
+		if err := expect("BLOB.GETRANGE", string(part), string(data[65530:65546])); err != nil {
+			return err
+		}
+		n, err := redis.Int(con.Do("BLOB.DEL", "go/blob"))
+		if err != nil {
+			return err
+		}
+		if err := expect("BLOB.DEL", n, 1); err != nil {
+			return err
+		}
+		gone, err := con.Do("BLOB.GET", "go/blob")
+		return expect("BLOB.GET after BLOB.DEL", gone, nil)
 	}())
 
 	if failed {
