@@ -14,7 +14,7 @@ import { byteRange } from '../blob/layout.js';
 import { describeBlob, inBlobSpan, startBlobSpan } from '../blob/tracing.js';
 import type { Span, SpanContext } from '@opentelemetry/api';
 import { statLines } from '../blob/stat.js';
-import { bulk, bulkArray, integer, NIL, OK } from '../protocol/encode.js';
+import { bulk, bulkArray, integer, nil, OK, verbatim } from '../protocol/encode.js';
 import { blobFailed } from '../protocol/errors.js';
 import type { BlobRequest } from '../routing/dispatch.js';
 import { oneReply } from './batch.js';
@@ -54,7 +54,7 @@ class BlobActor implements Actor<BlobMessage> {
 
   receive(msg: BlobMessage): void {
     match(msg)
-      .with({ type: 'Blob' }, (m) => this.run(m.request, m.replyTo, m.slot, m.parent))
+      .with({ type: 'Blob' }, (m) => this.run(m.request, m.replyTo, m.slot, m.parent, m.resp3 === true))
       .with({ type: 'More' }, (m) => {
         const key = `${m.replyTo}/${m.slot}`;
         this.waiting.get(key)?.resolve();
@@ -75,12 +75,12 @@ class BlobActor implements Actor<BlobMessage> {
     this.redis?.disconnect();
   }
 
-  private run(request: BlobRequest, replyTo: Address, slot: number, parent: SpanContext | undefined): void {
+  private run(request: BlobRequest, replyTo: Address, slot: number, parent: SpanContext | undefined, resp3: boolean): void {
     const store = (this.store ??= new BlobStore((this.redis = this.options.connect()), { traceparentPrefix: this.options.traceparentPrefix }));
     const previous = this.queues.get(replyTo) ?? Promise.resolve();
     const done = previous
       .then(() =>
-        request.op === 'get' || request.op === 'getrange' ? this.stream(store, request, replyTo, slot, parent) : this.answer(store, request, replyTo, slot, parent),
+        request.op === 'get' || request.op === 'getrange' ? this.stream(store, request, replyTo, slot, parent, resp3) : this.answer(store, request, replyTo, slot, parent, resp3),
       )
       .catch(() => undefined)
       .then(() => {
@@ -89,10 +89,10 @@ class BlobActor implements Actor<BlobMessage> {
     this.queues.set(replyTo, done);
   }
 
-  private async answer(store: BlobStore, request: BlobRequest, replyTo: Address, slot: number, parent: SpanContext | undefined): Promise<void> {
+  private async answer(store: BlobStore, request: BlobRequest, replyTo: Address, slot: number, parent: SpanContext | undefined, resp3: boolean): Promise<void> {
     let reply: Uint8Array;
     try {
-      reply = await simple(store, request, parent);
+      reply = await simple(store, request, parent, resp3);
     } catch (error) {
       reply = failure(request, error);
     }
@@ -110,9 +110,10 @@ class BlobActor implements Actor<BlobMessage> {
     replyTo: Address,
     slot: number,
     parent: SpanContext | undefined,
+    resp3: boolean,
   ): Promise<void> {
     const blob = startBlobSpan('blob.read', parent);
-    await inBlobSpan(blob, () => this.streamUnder(store, request, replyTo, slot, blob.traceparent, blob.span)).catch(() => undefined);
+    await inBlobSpan(blob, () => this.streamUnder(store, request, replyTo, slot, blob.traceparent, blob.span, resp3)).catch(() => undefined);
   }
 
   private async streamUnder(
@@ -122,13 +123,14 @@ class BlobActor implements Actor<BlobMessage> {
     slot: number,
     traceparent: string | undefined,
     span: Span,
+    resp3: boolean,
   ): Promise<void> {
     const send = (bytes: Uint8Array, end: boolean, aborted = false): void =>
       this.ctx.tell(replyTo, { type: 'Streamed', slot, bytes, end, aborted } satisfies ConnectionMessage);
     let started = false;
     try {
       const manifest = await store.stat(request.name, traceparent);
-      if (manifest === null) return send(request.op === 'get' ? NIL : bulk(''), true);
+      if (manifest === null) return send(request.op === 'get' ? nil(resp3) : bulk(''), true);
       describeBlob(span, manifest);
       const [from, to] = request.op === 'get' ? [0, manifest.size - 1] : byteRange(manifest.size, request.start, request.end);
       if (to < from) return send(bulk(''), true);
@@ -175,7 +177,7 @@ function failure(request: BlobRequest, error: unknown): Uint8Array {
   return blobFailed(error instanceof BlobError ? error.message : `blob '${nameOf(request)}': ${(error as Error).message}`);
 }
 
-async function simple(store: BlobStore, request: BlobRequest, parent: SpanContext | undefined): Promise<Uint8Array> {
+async function simple(store: BlobStore, request: BlobRequest, parent: SpanContext | undefined, resp3: boolean): Promise<Uint8Array> {
   return match(request)
     .with({ op: 'put' }, async (r) => {
       await store.writeAll(r.name, r.data, { ttlSeconds: r.ttlSeconds, parent });
@@ -186,7 +188,7 @@ async function simple(store: BlobStore, request: BlobRequest, parent: SpanContex
     })
     .with({ op: 'stat' }, async (r) => {
       const manifest = await store.stat(r.name);
-      return manifest === null ? NIL : bulk(statLines(manifest, '\r\n'));
+      return manifest === null ? nil(resp3) : verbatim(statLines(manifest, '\r\n'), resp3);
     })
     .with({ op: 'del' }, async (r) => integer((await store.delete(r.name)) ? 1 : 0))
     .with({ op: 'list' }, async (r) => bulkArray(await store.list(r.prefix)))

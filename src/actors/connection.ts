@@ -14,7 +14,7 @@ import { ReplyQueue } from './replyqueue.js';
 import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, PubSubMessage, RingSnapshot } from './messages.js';
-import { array, bulk, integer } from '../protocol/encode.js';
+import { bulk, integer, nil, push } from '../protocol/encode.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
 import type { SpanContext } from '@opentelemetry/api';
@@ -76,6 +76,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   admin = false;
   readonly session = new Session();
   subscriptions = 0;
+  resp3 = false;
   /** The names subscribed to, by kind; null until the first SUBSCRIBE. */
   private subscribed: Record<PubSubKind, Set<string>> | null = null;
   readonly hashTags: boolean;
@@ -168,7 +169,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
         else this.adopt(msg.snapshot);
         return;
       case 'Pushed':
-        return this.reply(msg.bytes);
+        // Nodes push to jupiter in RESP2; a RESP3 client gets the same message as a push.
+        return this.reply(this.resp3 ? asPush(msg.bytes) : msg.bytes);
       case 'Streamed':
         return this.replies.append(msg.slot, msg.bytes, msg.end, msg.aborted);
       case 'LeaseLost':
@@ -318,7 +320,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     // BLOB.GET and BLOB.GETRANGE answer in pieces, a window of chunks at a time.
     const streamed = request.op === 'get' || request.op === 'getrange';
     const slot = streamed ? this.replies.openStream(this.options.blobs) : this.replies.open();
-    this.sideMessages.push([this.options.blobs, { type: 'Blob', request, replyTo: this.ctx.self, slot }]);
+    this.sideMessages.push([this.options.blobs, { type: 'Blob', request, replyTo: this.ctx.self, slot, resp3: this.resp3 }]);
   }
 
   listen(kind: PubSubKind, names: readonly string[]): void {
@@ -326,7 +328,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const confirmations: Uint8Array[] = [];
     for (const name of names) {
       subscribed[kind].add(name);
-      confirmations.push(pubsubReply(WORDS[kind].subscribe, name, this.countOf(kind)));
+      confirmations.push(pubsubReply(WORDS[kind].subscribe, name, this.countOf(kind), this.resp3));
     }
     this.recount();
     const msg: PubSubMessage = { type: 'Listen', replyTo: this.ctx.self, slot: this.replies.open(), kind, names, reply: Buffer.concat(confirmations) };
@@ -336,15 +338,24 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   unlisten(kind: PubSubKind, names: readonly string[]): void {
     const subscribed = this.subscribed?.[kind];
     const gone = names.length > 0 ? names : [...(subscribed ?? [])];
-    if (gone.length === 0) return this.reply(pubsubReply(WORDS[kind].unsubscribe, null, this.countOf(kind)));
+    if (gone.length === 0) return this.reply(pubsubReply(WORDS[kind].unsubscribe, null, this.countOf(kind), this.resp3));
     const confirmations: Uint8Array[] = [];
     for (const name of gone) {
       subscribed?.delete(name);
-      confirmations.push(pubsubReply(WORDS[kind].unsubscribe, name, this.countOf(kind)));
+      confirmations.push(pubsubReply(WORDS[kind].unsubscribe, name, this.countOf(kind), this.resp3));
     }
     this.recount();
     this.reply(Buffer.concat(confirmations));
     this.ctx.tell(this.options.pubsub, { type: 'Unlisten', client: this.ctx.self, kind, names: gone } satisfies PubSubMessage);
+  }
+
+  useProtocol(resp3: boolean): void {
+    if (resp3 === this.resp3) return;
+    // What was routed before goes with the old protocol, and is answered before anything sent over
+    // the new one's links: the shared requests so far count as another link's.
+    this.sendRoutes();
+    this.lastLeasedSlot = Math.max(this.lastLeasedSlot, this.lastSharedSlot);
+    this.resp3 = resp3;
   }
 
   forgetSubscriptions(): void {
@@ -376,7 +387,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     if (this.leased === null) this.leased = { member, node, id: ++this.leases };
     const batch = takeBatch();
     addToBatch(batch, slot, -1, bytes);
-    this.sideMessages.push([node, { type: 'Route', replyTo: this.ctx.self, batch, lease: this.leased.id, waitMs }]);
+    this.sideMessages.push([node, { type: 'Route', replyTo: this.ctx.self, batch, lease: this.leased.id, waitMs, resp3: this.resp3 }]);
   }
 
   /** Tells the node the lease is done with (after what was sent on it), in order with the lease's requests. */
@@ -437,7 +448,11 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     for (let node = 0; node < routes.length; node++) {
       const batch = routes[node];
       if (batch === undefined) continue;
-      const msg: NodeMessage = slow ? { type: 'Route', replyTo: this.ctx.self, batch, slow } : { type: 'Route', replyTo: this.ctx.self, batch };
+      const msg: NodeMessage = this.resp3
+        ? { type: 'Route', replyTo: this.ctx.self, batch, slow, resp3: true }
+        : slow
+          ? { type: 'Route', replyTo: this.ctx.self, batch, slow }
+          : { type: 'Route', replyTo: this.ctx.self, batch };
       this.ctx.tell(nodes[node], msg);
       routes[node] = undefined;
     }
@@ -548,7 +563,15 @@ const WORDS: Record<PubSubKind, { subscribe: string; unsubscribe: string }> = {
   shard: { subscribe: 'ssubscribe', unsubscribe: 'sunsubscribe' },
 };
 
-const pubsubReply = (word: string, name: string | null, count: number): Buffer => array([bulk(word), bulk(name), integer(count)]);
+const pubsubReply = (word: string, name: string | null, count: number, resp3: boolean): Buffer =>
+  push([bulk(word), name === null ? nil(resp3) : bulk(name), integer(count)], resp3);
+
+/** A node's RESP2 push message (an array) as a RESP3 push: the same bytes but the first. */
+function asPush(bytes: Uint8Array): Uint8Array {
+  const copy = Uint8Array.prototype.slice.call(bytes);
+  copy[0] = 62;
+  return copy;
+}
 
 // Socket listeners shared by every connection (the socket names its actor), rather than four
 // closures per client: idle connections are counted in the tens of thousands.

@@ -11,6 +11,9 @@ import type { BackendTracing } from '../telemetry/backend.js';
 
 export type LinkState = 'idle' | 'connecting' | 'up' | 'down';
 
+/** A NodeActor's links: shared (main), for slow commands (side), each in both protocols; leased; subscriber. */
+export type LinkName = 'main' | 'side' | 'main3' | 'side3' | 'lease' | 'pubsub';
+
 // Generations are unique in this thread, not per link or actor instance: a restarted NodeActor
 // inherits its predecessor's mailbox, where the old sockets' messages may still wait.
 let lastGeneration = 0;
@@ -39,8 +42,10 @@ export class BackendLink<Peer> {
   private outboxBytes = 0;
 
   constructor(
-    readonly name: 'main' | 'side' | 'lease' | 'pubsub',
+    readonly name: LinkName,
     readonly tracing: BackendTracing,
+    /** Speaks RESP3 to the node (HELLO 3 first on every connection), for RESP3 clients. */
+    readonly resp3 = false,
   ) {}
 
   /** Requests in flight that still wait for an answer. */

@@ -6,6 +6,7 @@
 import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
+import type { LinkName } from './link.js';
 import type { AdminQuery, BlobRequest, PubSubKind } from '../routing/dispatch.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { MembershipRecord } from '../handoff/record.js';
@@ -72,6 +73,8 @@ export type NodeMessage =
       readonly slow?: boolean;
       readonly lease?: number;
       readonly waitMs?: number;
+      /** The requests come from a RESP3 client: they go over the node's RESP3 links. */
+      readonly resp3?: boolean;
     }
   /**
    * `replyTo` is done with its lease once the requests sent on it are answered. `clean`: the
@@ -85,7 +88,7 @@ export type NodeMessage =
   /** Time to judge timeouts. */
   | { readonly type: 'Tick' }
   /** A link's reconnect back-off is over. */
-  | { readonly type: 'Reconnect'; readonly link: 'main' | 'side' | 'pubsub' }
+  | { readonly type: 'Reconnect'; readonly link: Exclude<LinkName, 'lease'> }
   /** Answered with the node's NodeStats (for metrics). */
   | { readonly type: 'GetStats'; readonly replyTo: Address }
   /** A (P|S)(UN)SUBSCRIBE for the node's subscriber connection, whose pushes go to the PubSubActor. */
@@ -192,6 +195,8 @@ export type BlobMessage =
       readonly slot: number;
       /** The command's SERVER span, when it is sampled: the blob work's spans are its children. */
       readonly parent?: SpanContext;
+      /** The client speaks RESP3 (a missing blob is its null). */
+      readonly resp3?: boolean;
     }
   /** The client has written the pieces sent so far for `slot`: send the next window. */
   | { readonly type: 'More'; readonly replyTo: Address; readonly slot: number }

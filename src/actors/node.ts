@@ -12,7 +12,8 @@ import net from 'node:net';
 import { ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY } from '../protocol/bytes.js';
 import { internalError, leaseLimit, leaseLost, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
-import { BackendLink, nextGeneration } from './link.js';
+import { BackendLink, nextGeneration, type LinkName } from './link.js';
+import { encodeCommand } from '../protocol/encode.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { ConnectionMessage, NodeHealth, NodeMessage, NodeStats, PubSubMessage, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
@@ -94,6 +95,9 @@ const replied = (batch: ReplyBatch): Replied => ({ type: 'Replied', batch });
 class NodeActor implements Actor<NodeMessage> {
   private readonly main: Link;
   private readonly side: Link;
+  /** The same for RESP3 clients, connected on their first request. */
+  private readonly main3: Link;
+  private readonly side3: Link;
   /** The node's one subscriber connection, carrying every client's subscriptions; opened on the first. */
   private readonly subscriber: Link;
   private subscriberWasUp = false;
@@ -139,6 +143,8 @@ class NodeActor implements Actor<NodeMessage> {
     // Spans of sampled requests only: untraced ones never reach them.
     this.main = new BackendLink('main', new BackendTracing(options));
     this.side = new BackendLink('side', new BackendTracing(options));
+    this.main3 = new BackendLink('main3', new BackendTracing(options), true);
+    this.side3 = new BackendLink('side3', new BackendTracing(options), true);
     this.subscriber = new BackendLink('pubsub', new BackendTracing(options));
     const shortest = Math.min(options.requestTimeoutMs, options.slowRequestTimeoutMs);
     const every = Math.max(10, Math.min(250, Math.floor(shortest / 4)));
@@ -174,7 +180,7 @@ class NodeActor implements Actor<NodeMessage> {
         this.checkDue = true;
         return;
       case 'Reconnect':
-        return this.connect(msg.link === 'main' ? this.main : msg.link === 'side' ? this.side : this.subscriber);
+        return this.connect(this.named(msg.link));
       case 'GetStats':
         return this.ctx.tell(msg.replyTo, this.stats());
       case 'Subscription':
@@ -196,6 +202,8 @@ class NodeActor implements Actor<NodeMessage> {
     }
     this.main.write();
     this.side.write();
+    this.main3.write();
+    this.side3.write();
     if (this.writing.size > 0) {
       for (const link of this.writing) link.write();
       this.writing.clear();
@@ -204,7 +212,7 @@ class NodeActor implements Actor<NodeMessage> {
 
   /** What a crash must answer: the requests not answered yet (taken out, so stop() does not answer them twice). */
   *inflight(): Iterable<NodeMessage> {
-    for (const link of [this.main, this.side, ...this.leaseLinks.keys()]) {
+    for (const link of [this.main, this.side, this.main3, this.side3, ...this.leaseLinks.keys()]) {
       const { pending } = link;
       while (link.expired > 0) {
         pending.shift();
@@ -226,7 +234,7 @@ class NodeActor implements Actor<NodeMessage> {
   stop(): void {
     clearInterval(this.ticker);
     this.endProbe();
-    for (const link of [this.main, this.side, ...this.leaseLinks.keys()]) {
+    for (const link of [this.main, this.side, this.main3, this.side3, ...this.leaseLinks.keys()]) {
       this.failAll(link, this.errors.unavailable);
       link.stop();
     }
@@ -254,6 +262,8 @@ class NodeActor implements Actor<NodeMessage> {
   private linkOf(generation: number): Link | null {
     if (generation === this.main.generation) return this.main;
     if (generation === this.side.generation) return this.side;
+    if (generation === this.main3.generation) return this.main3;
+    if (generation === this.side3.generation) return this.side3;
     if (generation === this.subscriber.generation) return this.subscriber;
     // Leased and idle connections: rare next to the shared link, looked for only when it is not that.
     for (const link of this.leaseLinks.keys()) if (link.generation === generation) return link;
@@ -263,14 +273,14 @@ class NodeActor implements Actor<NodeMessage> {
 
   private route(msg: Route): void {
     const { replyTo, batch } = msg;
-    const link = msg.slow === true ? this.side : this.main;
+    const link = msg.resp3 === true ? (msg.slow === true ? this.side3 : this.main3) : msg.slow === true ? this.side : this.main;
     if (link.state === 'idle') this.connect(link);
     if (link.state === 'down' || link.queuedBytes > this.options.maxQueuedBytes) {
       this.refuse(link, replyTo, batch, link.state === 'down' ? this.errors.unavailable : this.errors.busy);
       return;
     }
     const { count, slots, parts, bytes, traces } = batch;
-    if (link === this.main) this.requests += count;
+    if (link === this.main || link === this.main3) this.requests += count;
     else this.slowRequests += count;
     const at = Date.now();
     const peer = this.peerOf(replyTo, at);
@@ -376,6 +386,27 @@ class NodeActor implements Actor<NodeMessage> {
 
   private connect(link: Link): void {
     link.connect(this.ctx, this.options.host, this.options.port);
+    // A RESP3 link says so first; its answer (the server's map) is read and dropped, as a timed-out reply is.
+    if (link.resp3) {
+      link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);
+      link.expired++;
+      link.queue(HELLO3);
+    }
+  }
+
+  private named(name: Exclude<LinkName, 'lease'>): Link {
+    switch (name) {
+      case 'main':
+        return this.main;
+      case 'side':
+        return this.side;
+      case 'main3':
+        return this.main3;
+      case 'side3':
+        return this.side3;
+      case 'pubsub':
+        return this.subscriber;
+    }
   }
 
   private connected(link: Link): void {
@@ -411,8 +442,8 @@ class NodeActor implements Actor<NodeMessage> {
     if (this.lostLeases.has(key)) return this.refuse(this.main, replyTo, batch, this.errors.leaseLost);
     let lease = this.leases.get(key);
     if (lease === undefined) {
-      if (this.idle.length === 0 && this.leases.size >= this.options.maxLeases) return this.refuse(this.main, replyTo, batch, this.errors.leaseLimit);
-      lease = this.openLease(replyTo, id, key);
+      if (this.leases.size >= this.options.maxLeases) return this.refuse(this.main, replyTo, batch, this.errors.leaseLimit);
+      lease = this.openLease(replyTo, id, key, msg.resp3 === true);
     }
     const { link } = lease;
     const { count, slots, parts, bytes, traces } = batch;
@@ -431,11 +462,14 @@ class NodeActor implements Actor<NodeMessage> {
     releaseBatch(batch);
   }
 
-  /** A lease over an idle clean connection when there is one, else over a new one. */
-  private openLease(peer: Address, id: number, key: string): Lease {
-    let link = this.idle.pop();
+  /** A lease over an idle clean connection of the client's protocol when there is one, else over a new one. */
+  private openLease(peer: Address, id: number, key: string, resp3: boolean): Lease {
+    const at = this.idle.findIndex((l) => l.resp3 === resp3);
+    let link = at < 0 ? undefined : this.idle.splice(at, 1)[0];
     if (link === undefined) {
-      link = new BackendLink('lease', new BackendTracing(this.options));
+      // Idle connections count towards the cap: one of the other protocol makes room.
+      if (this.leases.size + this.idle.length >= this.options.maxLeases) this.idle.shift()?.stop();
+      link = new BackendLink('lease', new BackendTracing(this.options), resp3);
       this.connect(link);
     }
     const lease: Lease = { peer, id, link, waits: [], released: false, clean: false };
@@ -554,6 +588,8 @@ class NodeActor implements Actor<NodeMessage> {
     const now = Date.now();
     this.checkLink(this.main, this.options.requestTimeoutMs, now);
     this.checkLink(this.side, this.options.slowRequestTimeoutMs, now);
+    if (this.main3.state !== 'idle') this.checkLink(this.main3, this.options.requestTimeoutMs, now);
+    if (this.side3.state !== 'idle') this.checkLink(this.side3, this.options.slowRequestTimeoutMs, now);
     if (this.leases.size > 0) this.checkLeases(now);
     this.checkProbe(now);
     this.sweepPeers(now);
@@ -634,3 +670,6 @@ class NodeActor implements Actor<NodeMessage> {
 }
 
 const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });
+const HELLO3 = encodeCommand(['HELLO', '3']);
+/** Stands for the handshake in a RESP3 link's queue; its reply goes nowhere. */
+const HANDSHAKE: NodePeer = { address: -1, inflight: 0, lastRouted: 0, replies: null };

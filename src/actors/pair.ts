@@ -39,6 +39,7 @@ interface Job {
   readonly bytes: Uint8Array;
   readonly trace: RequestTrace | undefined;
   readonly slow: boolean;
+  readonly resp3: boolean;
 }
 
 type Mode = 'hold' | 'move' | 'old';
@@ -86,7 +87,15 @@ class PairActor implements Actor<PairMessage> {
   private route(msg: Extract<NodeMessage, { type: 'Route' }>): void {
     const { batch } = msg;
     for (let i = 0; i < batch.count; i++) {
-      const job: Job = { replyTo: msg.replyTo, slot: batch.slots[i], part: batch.parts[i], bytes: batch.bytes[i], trace: batch.traces?.[i], slow: msg.slow === true };
+      const job: Job = {
+        replyTo: msg.replyTo,
+        slot: batch.slots[i],
+        part: batch.parts[i],
+        bytes: batch.bytes[i],
+        trace: batch.traces?.[i],
+        slow: msg.slow === true,
+        resp3: msg.resp3 === true,
+      };
       if (this.mode === 'hold') this.held.push(job);
       else if (this.mode === 'old') this.send(this.options.fromNode, job);
       else this.start(job);
@@ -141,7 +150,7 @@ class PairActor implements Actor<PairMessage> {
     const batch: RequestBatch = takeBatch();
     addToBatch(batch, job.slot, job.part, job.bytes);
     if (job.trace !== undefined) batch.traces = [job.trace];
-    const msg: NodeMessage = job.slow ? { type: 'Route', replyTo: job.replyTo, batch, slow: true } : { type: 'Route', replyTo: job.replyTo, batch };
+    const msg: NodeMessage = { type: 'Route', replyTo: job.replyTo, batch, slow: job.slow, resp3: job.resp3 };
     this.ctx.tell(node, msg);
   }
 

@@ -23,19 +23,34 @@ function decodeAt(buf: Buffer, at: number): Reply {
   const raw = buf.subarray(at, end);
   const cr = findCR(buf, at + 1, end);
   const head = buf.toString('latin1', at + 1, cr);
+  // RESP3's types read as their RESP2 kin: null as a null bulk, booleans, doubles and big numbers
+  // as status text, a blob error as an error, a verbatim string as its text, maps (as pairs), sets
+  // and pushes as arrays.
   switch (buf[at]) {
-    case 43:
+    case 43: // +
+    case 35: // #
+    case 44: // ,
+    case 40: // (
       return { kind: 'status', text: head, raw };
-    case 45:
+    case 45: // -
       return { kind: 'error', text: head, raw };
-    case 58:
+    case 33: // !
+      return { kind: 'error', text: buf.toString('latin1', cr + 2, end - 2), raw };
+    case 58: // :
       return { kind: 'integer', value: Number(head), raw };
-    case 36: {
+    case 95: // _
+      return { kind: 'bulk', value: null, raw };
+    case 36: // $
+    case 61: {
+      // = (verbatim: a three-letter format and ':' before the text)
       const size = Number(head);
-      return { kind: 'bulk', value: size < 0 ? null : buf.subarray(cr + 2, cr + 2 + size), raw };
+      const skip = buf[at] === 61 ? 4 : 0;
+      return { kind: 'bulk', value: size < 0 ? null : buf.subarray(cr + 2 + skip, cr + 2 + size), raw };
     }
     default: {
-      const count = Number(head);
+      // * ~ > and % (each pair as two items); an attribute is skipped for the reply it precedes.
+      if (buf[at] === 124) return decodeAt(buf, attributeEnd(buf, at));
+      const count = Number(head) * (buf[at] === 37 ? 2 : 1);
       if (count < 0) return { kind: 'array', items: null, raw };
       const items: Reply[] = [];
       for (let i = 0, p = cr + 2; i < count; i++) {
@@ -46,4 +61,12 @@ function decodeAt(buf: Buffer, at: number): Reply {
       return { kind: 'array', items, raw };
     }
   }
+}
+
+/** Where the attribute (|n and its n pairs) starting at `at` ends: the described reply starts there. */
+function attributeEnd(buf: Buffer, at: number): number {
+  const cr = findCR(buf, at + 1, buf.length);
+  let p = cr + 2;
+  for (let i = 0, n = Number(buf.toString('latin1', at + 1, cr)) * 2; i < n; i++) p = replyEnd(buf, p);
+  return p;
 }

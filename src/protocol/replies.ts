@@ -1,5 +1,5 @@
-// Finds reply boundaries in a node's byte stream without decoding values, so each reply can be
-// handed back to its client as the exact bytes the node sent. Hand-written for the hot path;
+// Finds reply boundaries in a node's byte stream (RESP2 or RESP3) without decoding values, so each
+// reply can be handed back to its client as the exact bytes the node sent. Hand-written for the hot path;
 // resumable across chunks (nested arrays included), so a large reply is scanned once.
 import { ByteAccumulator, findCR, parseInteger } from './bytes.js';
 import { REDIS_LIMITS } from './limits.js';
@@ -7,6 +7,21 @@ import { REDIS_LIMITS } from './limits.js';
 // Status, error and length lines from a healthy node are short; a node sending a line without
 // end is broken, and must not make the proxy buffer without bound.
 const MAX_LINE = 64 * 1024;
+
+// What each type byte of RESP2 and RESP3 frames as: a line (+ - : and RESP3's _ # , ( ), a
+// length-prefixed body ($, and RESP3's ! = ), or an aggregate of elements (* and RESP3's ~ >; maps %
+// and attributes | count pairs, and an attribute is followed by the reply it describes).
+const LINE = 1;
+const BULK = 2;
+const AGGREGATE = 3;
+const PAIRS = 4;
+const ATTRIBUTE = 5;
+const KIND = new Uint8Array(256);
+for (const c of '+-:_#,(') KIND[c.charCodeAt(0)] = LINE;
+for (const c of '$!=') KIND[c.charCodeAt(0)] = BULK;
+for (const c of '*~>') KIND[c.charCodeAt(0)] = AGGREGATE;
+KIND['%'.charCodeAt(0)] = PAIRS;
+KIND['|'.charCodeAt(0)] = ATTRIBUTE;
 
 export class ReplyProtocolError extends Error {
   constructor(detail: string) {
@@ -54,22 +69,25 @@ export class ReplyFramer {
       if (cr === -1 || cr + 1 >= len) return this.wait(cr === -1 ? 0 : cr + 2 - pos);
       const type = buf[at];
       let end = cr + 2;
-      if (type === 36) {
+      const kind = KIND[type];
+      if (kind === BULK) {
         const size = parseInteger(buf, at + 1, cr);
-        if (Number.isNaN(size) || size < -1 || size > this.limits.maxBulkLength) throw new ReplyProtocolError('bulk length');
+        // Only $ has a null form (-1); !verbatim and =blob error do not.
+        if (Number.isNaN(size) || size < (type === 36 ? -1 : 0) || size > this.limits.maxBulkLength) throw new ReplyProtocolError('bulk length');
         if (size >= 0) {
           end += size + 2;
           if (end > len) return this.wait(end - pos);
         }
-      } else if (type === 42) {
+      } else if (kind >= AGGREGATE) {
         const count = parseInteger(buf, at + 1, cr);
-        if (Number.isNaN(count) || count < -1 || count > this.limits.maxArrayLength) throw new ReplyProtocolError('array length');
-        if (count > 0) {
-          remaining.push(count);
+        if (Number.isNaN(count) || count < (type === 42 ? -1 : 0) || count > this.limits.maxArrayLength) throw new ReplyProtocolError('array length');
+        const elements = count * (kind === AGGREGATE ? 1 : 2) + (kind === ATTRIBUTE ? 1 : 0);
+        if (elements > 0) {
+          remaining.push(elements);
           this.offset = end - pos;
           continue;
         }
-      } else if (type !== 43 && type !== 45 && type !== 58) {
+      } else if (kind !== LINE) {
         throw new ReplyProtocolError(`unexpected byte ${type}`);
       }
       this.offset = end - pos;
@@ -105,15 +123,18 @@ export function replyEnd(buf: Uint8Array, at: number, end = buf.length): number 
     if (cr === -1 || cr + 1 >= end) return -1;
     const type = buf[p];
     let next = cr + 2;
-    if (type === 36) {
+    const kind = KIND[type];
+    if (kind === BULK) {
       const size = parseInteger(buf, p + 1, cr);
       if (Number.isNaN(size) || size < -1) return -1;
       if (size >= 0) next += size + 2;
-    } else if (type === 42) {
+    } else if (kind >= AGGREGATE) {
       const count = parseInteger(buf, p + 1, cr);
       if (Number.isNaN(count) || count < -1) return -1;
-      if (count > 0) pending += count;
-    } else if (type !== 43 && type !== 45 && type !== 58) {
+      // An attribute's pairs come before the reply they describe, which is still to come.
+      if (count > 0) pending += count * (kind === AGGREGATE ? 1 : 2) + (kind === ATTRIBUTE ? 1 : 0);
+      else if (kind === ATTRIBUTE) pending++;
+    } else if (kind !== LINE) {
       return -1;
     }
     if (next > end) return -1;

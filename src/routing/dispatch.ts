@@ -34,6 +34,8 @@ export interface ClientState {
   readonly subscriptions: number;
   /** Unsubscribes from everything without a word (RESET). */
   forgetSubscriptions(): void;
+  /** The client speaks RESP3 (after HELLO 3): replies jupiter builds take RESP3's forms. */
+  readonly resp3: boolean;
 }
 
 export interface LeaseOptions {
@@ -93,6 +95,8 @@ export interface Dispatch {
   listen(kind: PubSubKind, names: readonly string[]): void;
   /** Unsubscribes it from names, or from every name of the kind when none are given; answered at once. */
   unlisten(kind: PubSubKind, names: readonly string[]): void;
+  /** Replies from now on in RESP3 (HELLO 3) or RESP2 (HELLO 2, RESET): node replies come over links of that protocol. */
+  useProtocol(resp3: boolean): void;
 }
 
 export interface Shape {

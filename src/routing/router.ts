@@ -34,7 +34,8 @@ export class Router {
     const spec = this.resolve(req, d);
     if (spec === undefined) return options?.traceparent;
     const shape = shapeOf(spec);
-    if (d.client.subscriptions > 0 && shape.subscribedMode !== true) {
+    // Only a RESP2 client is held to the subscription commands: RESP3 tells messages apart by type.
+    if (d.client.subscriptions > 0 && !d.client.resp3 && shape.subscribedMode !== true) {
       d.reply(onlySubscribeCommands(spec.name));
       return options?.traceparent;
     }

@@ -71,8 +71,8 @@ describe('redis-cli and redis-benchmark against jupiter over three nodes', () =>
     const recorder = new CompatRecorder('redis-cli', versionOf('redis-cli'), 6);
     after(() => recorder.write());
 
-    for (const mode of [[], ['--no-raw']]) {
-      recorder.it(`a session on stdin${mode.length ? ' (--no-raw)' : ''} prints exactly what one redis-server prints`, async () => {
+    for (const mode of [[], ['--no-raw'], ['-3', '--no-raw']]) {
+      recorder.it(`a session on stdin${mode.length ? ` (${mode.join(' ')})` : ''} prints exactly what one redis-server prints`, async () => {
         await proxy.flushall();
         const direct = await cli(plain.port, ['FLUSHALL']);
         assert.equal(direct.stdout.trim(), 'OK');

@@ -1,7 +1,8 @@
 // Differential test: random sequences of single-key commands (strings, counters, hashes, lists,
 // sets, sorted sets, expiry; wrong types and wrong arities included) sent to jupiter over three
-// nodes and to one plain redis-server, over raw sockets. Every reply must be byte-identical, except
-// SMEMBERS and HGETALL, whose order depends on each server's hash seed and is compared as a set.
+// nodes and to one plain redis-server, over raw sockets, in RESP2 and in RESP3. Every reply must
+// be byte-identical, except SMEMBERS and HGETALL, whose order depends on each server's hash seed
+// and is compared as a set.
 //
 // Seeded and repeatable: JUPITER_DIFF_SEED=<n> explores another seed, JUPITER_DIFF_RUNS=<n> more
 // sequences. A failing seed is printed; add it to REGRESSION_SEEDS so it runs on every build.
@@ -159,11 +160,13 @@ describe('differential: jupiter over three nodes answers byte for byte like one 
     await Promise.all([cluster?.stop(), plain?.stop()]);
   });
 
-  const property = () =>
+  const property = (resp3: boolean) =>
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40, size: 'max' }), async (commands) => {
       // A fresh connection to each, both starting empty (FLUSHALL goes to every node through jupiter).
       const [viaProxy, direct] = await Promise.all([RawConnection.connect(cluster.port), RawConnection.connect(plain.port)]);
       try {
+        // HELLO's own answers differ by design (server version, client id); what follows must not.
+        if (resp3) await Promise.all([viaProxy.call([['HELLO', '3']]), direct.call([['HELLO', '3']])]);
         const [[p], [d]] = await Promise.all([viaProxy.call([['FLUSHALL']]), direct.call([['FLUSHALL']])]);
         assert.equal(p.toString(), '+OK\r\n');
         assert.equal(d.toString(), '+OK\r\n');
@@ -176,9 +179,9 @@ describe('differential: jupiter over three nodes answers byte for byte like one 
       }
     });
 
-  const runSeed = async (s: number, runs: number): Promise<void> => {
+  const runSeed = async (s: number, runs: number, resp3 = false): Promise<void> => {
     const examples = KNOWN_CASES.map((commands): [Arg[][]] => [commands]);
-    const details = await fc.check(property(), { seed: s, numRuns: runs, examples });
+    const details = await fc.check(property(resp3), { seed: s, numRuns: runs, examples });
     if (details.failed) {
       const message =
         `seed ${s} found a difference between jupiter and redis-server ` +
@@ -190,6 +193,7 @@ describe('differential: jupiter over three nodes answers byte for byte like one 
   };
 
   recorder.it(`${numRuns} random command sequences (seed ${seed}) get byte-identical replies`, () => runSeed(seed, numRuns));
+  recorder.it(`${numRuns} random command sequences in RESP3 (HELLO 3, seed ${seed}) get byte-identical replies`, () => runSeed(seed, numRuns, true));
   for (const s of REGRESSION_SEEDS) {
     recorder.it(`regression seed ${s} gets byte-identical replies`, () => runSeed(s, 100));
   }

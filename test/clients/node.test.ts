@@ -54,20 +54,23 @@ describe('Node clients against jupiter over three nodes', () => {
 
     after(() => recorder.write());
 
-    recorder.it('HELLO 3 gets -NOPROTO and the default client (protocol 3) falls back to RESP2 and works', async () => {
+    recorder.it('the default client (HELLO 3) speaks RESP3: maps, nulls and doubles as from one Redis', async () => {
       const raw = await RawConnection.connect(cluster.port);
       cleanups.push(() => raw.close());
       const [hello3, hello2] = await raw.call([['HELLO', '3'], ['HELLO', '2']]);
-      assert.equal(hello3.toString(), '-NOPROTO unsupported protocol version\r\n');
+      assert.match(hello3.toString(), /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n.*\$5\r\nproto\r\n:3\r\n/s);
       assert.match(hello2.toString(), /^\*14\r\n\$6\r\nserver\r\n/);
       // HELLO's errors in Redis's words.
       const direct = await RawConnection.connect(plain.port);
       cleanups.push(() => direct.close());
-      const wrong = [['HELLO', 'x'], ['HELLO', '1'], ['HELLO', '2', 'AUTH', 'default'], ['HELLO', '2', 'Bogus']];
+      const wrong = [['HELLO', 'x'], ['HELLO', '4'], ['HELLO', '2', 'AUTH', 'default'], ['HELLO', '2', 'Bogus']];
       assert.deepEqual((await raw.call(wrong)).map(String), (await direct.call(wrong)).map(String));
       assert.equal(redis.status, 'ready');
       await redis.hset('io:hash', 'f', 'v');
       assert.deepEqual(await redis.hgetall('io:hash'), { f: 'v' });
+      await redis.zadd('io:z', '1.5', 'm');
+      assert.equal(await redis.zscore('io:z', 'm'), '1.5');
+      assert.equal(await redis.get('io:missing'), null);
     });
 
     recorder.it('PING hash=sample/hashkey answers PONG', async () => {
@@ -198,18 +201,16 @@ describe('Node clients against jupiter over three nodes', () => {
       assert.equal(await client.sendCommand(['CLIENT', 'SETINFO', 'LIB-VER', versionOf('redis')]), 'OK');
     });
 
-    recorder.it('RESP3 (node-redis 6 default) is refused with NOPROTO and node-redis does not fall back', async () => {
-      // Direct Redis accepts the same client, so the difference is jupiter's (README: documented differences).
-      const direct = createClient({ socket: { host: '127.0.0.1', port: plain.port, reconnectStrategy: false } });
-      cleanups.push(() => direct.destroy());
-      await within(direct.connect(), 5000, 'node-redis connect to redis-server');
-      assert.equal(await direct.ping(), 'PONG');
-
+    recorder.it('with default options (RESP3) and with RESP: 3 it connects and gets maps, sets, doubles and nulls', async () => {
       for (const options of [{}, { RESP: 3 as const }]) {
-        const refused = createClient({ ...options, socket: { host: '127.0.0.1', port: cluster.port, reconnectStrategy: false } });
-        refused.on('error', () => {});
-        cleanups.push(() => refused.destroy());
-        await assert.rejects(within(refused.connect(), 5000, 'node-redis RESP3 connect'), /NOPROTO unsupported protocol version/);
+        const c = await connect(options);
+        await c.hSet('nr:resp3', { a: '1', b: '2' });
+        assert.deepEqual({ ...(await c.hGetAll('nr:resp3')) }, { a: '1', b: '2' });
+        await c.sAdd('nr:set3', ['x', 'y']);
+        assert.deepEqual((await c.sMembers('nr:set3')).sort(), ['x', 'y']);
+        await c.zAdd('nr:z3', { score: 2.5, value: 'm' });
+        assert.equal(await c.zScore('nr:z3', 'm'), 2.5);
+        assert.equal(await c.get('nr:missing3'), null);
       }
     });
 

@@ -1,4 +1,4 @@
-// A raw RESP2 connection for tests that compare reply bytes: it writes encoded commands as they
+// A raw RESP connection for tests that compare reply bytes (RESP2, or RESP3 after HELLO 3): it writes encoded commands as they
 // are and hands back each reply's exact bytes, framed by its own small reader (not jupiter's), so a
 // framing bug in jupiter cannot hide itself.
 import net from 'node:net';
@@ -14,35 +14,41 @@ export function encodeCommand(args: readonly Arg[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The offset just past the reply that starts at `start`, or -1 if the buffer holds only part of it. */
+/**
+ * The offset just past the reply that starts at `start`, or -1 if the buffer holds only part of it.
+ * RESP2 and RESP3: lines (+ - : _ # , ( ), sized bodies ($ ! = ), aggregates (* ~ > , and % | in pairs,
+ * an attribute followed by the reply it describes).
+ */
 export function replyEnd(buf: Buffer, start: number): number {
   const lineEnd = buf.indexOf('\r\n', start);
   if (lineEnd < 0) return -1;
-  const type = buf[start];
+  const type = String.fromCharCode(buf[start]);
   const next = lineEnd + 2;
-  if (type === 0x2b || type === 0x2d || type === 0x3a) return next; // + - :
+  if ('+-:_#,('.includes(type)) return next;
   const n = Number(buf.toString('latin1', start + 1, lineEnd));
   if (!Number.isInteger(n)) throw new Error(`bad reply header ${JSON.stringify(buf.toString('latin1', start, lineEnd))}`);
-  if (type === 0x24) {
+  if ('$!='.includes(type)) {
     if (n < 0) return next;
     return buf.length >= next + n + 2 ? next + n + 2 : -1;
   }
-  if (type === 0x2a) {
+  if ('*~>%|'.includes(type)) {
+    const elements = Math.max(0, n) * ('%|'.includes(type) ? 2 : 1) + (type === '|' ? 1 : 0);
     let p = next;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < elements; i++) {
       p = replyEnd(buf, p);
       if (p < 0) return -1;
     }
     return p;
   }
-  throw new Error(`unknown reply type ${JSON.stringify(String.fromCharCode(type))}`);
+  throw new Error(`unknown reply type ${JSON.stringify(type)}`);
 }
 
-/** The raw bytes of each element of an array reply (undefined if the reply is not an array). */
+/** The raw bytes of each element of an array reply, or of a RESP3 set or map (keys and values in turn); undefined for anything else. */
 export function arrayItems(reply: Buffer): Buffer[] | undefined {
-  if (reply[0] !== 0x2a) return undefined;
+  const type = String.fromCharCode(reply[0]);
+  if (!'*~%'.includes(type)) return undefined;
   const lineEnd = reply.indexOf('\r\n');
-  const n = Number(reply.toString('latin1', 1, lineEnd));
+  const n = Number(reply.toString('latin1', 1, lineEnd)) * (type === '%' ? 2 : 1);
   const items: Buffer[] = [];
   let p = lineEnd + 2;
   for (let i = 0; i < n; i++) {

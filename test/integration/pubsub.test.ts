@@ -68,6 +68,28 @@ describe('Pub/Sub through jupiter', () => {
     }
   });
 
+  it('in RESP3, confirmations and messages are pushes, and other commands run while subscribed, as on one redis-server', async () => {
+    const session = [['SUBSCRIBE', 'r3'], ['GET', 'r3:key'], ['PING'], ['PSUBSCRIBE', 'r3*'], ['UNSUBSCRIBE'], ['PUNSUBSCRIBE'], ['PING']];
+    const run = async (port: number): Promise<string[]> => {
+      const [raw, publisher] = await Promise.all([RawConnection.connect(port), RawConnection.connect(port)]);
+      try {
+        await raw.call([['HELLO', '3']]);
+        const first = (await raw.call(session.slice(0, 3))).map(String);
+        // A message while subscribed: a push between replies.
+        await publisher.call([['PUBLISH', 'r3', 'pushed']]);
+        const message = (await raw.replies(1)).map(String);
+        const rest = (await raw.call(session.slice(3))).map(String);
+        return [...first, ...message, ...rest];
+      } finally {
+        raw.close();
+        publisher.close();
+      }
+    };
+    const [viaJupiter, direct] = [await run(cluster.port), await run(plain.port)];
+    assert.deepEqual(viaJupiter, direct);
+    assert.equal(viaJupiter[3], '>3\r\n$7\r\nmessage\r\n$2\r\nr3\r\n$6\r\npushed\r\n');
+  });
+
   it('a message published through either proxy reaches the subscribers of any proxy, once each', async () => {
     const [a, b] = [cluster.client(), new Redis({ port: second.port })];
     const [publisher, publisherOfSecond] = [cluster.client(), new Redis({ port: second.port })];

@@ -1,6 +1,6 @@
 // Keyless commands sent to every node, with one merge each: DBSIZE sums, KEYS unites,
 // FLUSHDB/FLUSHALL succeed only if every node did, RANDOMKEY picks among the nodes that had one.
-import { array, encodeCommand, NIL } from '../../protocol/encode.js';
+import { array, encodeCommand } from '../../protocol/encode.js';
 import { allOk, arrayElements, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Shape } from '../dispatch.js';
 
@@ -37,5 +37,6 @@ export const randomkey = fanOut((replies) => {
   const error = firstError(replies);
   if (error) return error;
   const found = replies.filter((r) => r[0] === 36 && r[1] !== 45);
-  return found.length > 0 ? found[Math.floor(Math.random() * found.length)] : NIL;
+  // None found: a node's own empty answer is the null of the client's protocol.
+  return found.length > 0 ? found[Math.floor(Math.random() * found.length)] : replies[0];
 });

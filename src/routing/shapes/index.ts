@@ -17,7 +17,7 @@ import { psubscribe, punsubscribe, ssubscribe, subscribe, sunsubscribe, unsubscr
 
 const configShape: Shape = {
   dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
-    if (spec.name === 'config|get') return d.reply(configGet(req));
+    if (spec.name === 'config|get') return d.reply(configGet(req, d.client.resp3));
     needsHash.dispatch(req, spec, d);
   },
 };

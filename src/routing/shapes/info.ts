@@ -1,6 +1,6 @@
 // INFO: jupiter's own sections, plus the keyspace summed over every node and the lowest node
 // version (clients read redis_version to choose features).
-import { bulk, encodeCommand } from '../../protocol/encode.js';
+import { encodeCommand, verbatim } from '../../protocol/encode.js';
 import { decodeReply } from '../../protocol/decode.js';
 import { toEveryNode } from './fanout.js';
 import type { Dispatch, Shape } from '../dispatch.js';
@@ -70,7 +70,7 @@ export const info: Shape = {
         const v = decodeReply(r);
         if (v.kind === 'bulk' && v.value !== null) texts.push(v.value.toString('latin1'));
       }
-      return bulk(render(d, sections, texts, replies.length - texts.length));
+      return verbatim(render(d, sections, texts, replies.length - texts.length), d.client.resp3);
     });
   },
 };

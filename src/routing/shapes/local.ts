@@ -1,7 +1,7 @@
 // Commands jupiter answers itself: connection state (QUIT, SELECT, CLIENT, HELLO, AUTH, RESET)
 // and the few that have no node to ask (PING, ECHO, CONFIG GET for benchmark tools).
 import { match } from 'ts-pattern';
-import { bulk, bulkArray, integer, array, OK, PONG, status, EMPTY_ARRAY } from '../../protocol/encode.js';
+import { bulk, integer, array, map, nil, OK, PONG, status, verbatim, EMPTY_ARRAY } from '../../protocol/encode.js';
 import {
   authNotConfigured,
   dbIndexOutOfRange,
@@ -22,8 +22,8 @@ export const ping: Shape = {
   subscribedMode: true,
   dispatch(req, spec, d) {
     if (req.argc > 2) return d.reply(wrongArity(spec.name));
-    // A subscribed client's PING is answered in the shape of a push, as Redis does.
-    if (d.client.subscriptions > 0) return d.reply(array([bulk('pong'), bulk(req.argc === 1 ? '' : req.argBuffer(1))]));
+    // A subscribed RESP2 client's PING is answered in the shape of a message, as Redis does.
+    if (d.client.subscriptions > 0 && !d.client.resp3) return d.reply(array([bulk('pong'), bulk(req.argc === 1 ? '' : req.argBuffer(1))]));
     d.reply(req.argc === 1 ? PONG : bulk(req.argBuffer(1)));
   },
 };
@@ -49,6 +49,7 @@ export const reset: Shape = {
   dispatch(_req, _spec, d) {
     d.client.name = null;
     d.client.forgetSubscriptions();
+    d.useProtocol(false);
     // A transaction or watch left on the leased connection: that connection is closed, not reused.
     const { session } = d.client;
     const clean = !session.active;
@@ -82,9 +83,9 @@ export const client: Shape = {
     d.reply(
       match(spec.name)
         .with('client|setname', () => (setName(d, req.argString(2)) ? OK : badClientName))
-        .with('client|getname', () => bulk(d.client.name))
+        .with('client|getname', () => (d.client.name === null ? nil(d.client.resp3) : bulk(d.client.name)))
         .with('client|id', () => integer(d.client.id))
-        .with('client|info', 'client|list', () => bulk(`${d.client.describe()}\n`))
+        .with('client|info', 'client|list', () => verbatim(`${d.client.describe()}\n`, d.client.resp3))
         .with('client|setinfo', () => OK)
         .otherwise((name) => notSupported(name)),
     );
@@ -100,32 +101,31 @@ export const auth: Shape = {
 };
 
 function helloReply(d: Dispatch): Uint8Array {
-  return array([
-    bulk('server'),
-    bulk('redis'),
-    bulk('version'),
-    bulk(d.proxy.version),
-    bulk('proto'),
-    integer(2),
-    bulk('id'),
-    integer(d.client.id),
-    bulk('mode'),
-    bulk('standalone'),
-    bulk('role'),
-    bulk('master'),
-    bulk('modules'),
-    EMPTY_ARRAY,
-  ]);
+  const { resp3 } = d.client;
+  return map(
+    [
+      [bulk('server'), bulk('redis')],
+      [bulk('version'), bulk(d.proxy.version)],
+      [bulk('proto'), integer(resp3 ? 3 : 2)],
+      [bulk('id'), integer(d.client.id)],
+      [bulk('mode'), bulk('standalone')],
+      [bulk('role'), bulk('master')],
+      [bulk('modules'), EMPTY_ARRAY],
+    ],
+    resp3,
+  );
 }
 
-/** HELLO [2 [AUTH user pass] [SETNAME name]]; RESP3 is refused so clients fall back to RESP2. */
+/** HELLO [2|3 [AUTH user pass] [SETNAME name]]: answered in the protocol it asks for. */
 export const hello: Shape = {
   connectionLocal: true,
   dispatch(req, _spec, d) {
+    let version = d.client.resp3 ? 3 : 2;
     if (req.argc > 1) {
-      const version = req.argString(1);
-      if (!/^[0-9]+$/.test(version)) return d.reply(protocolVersionInvalid);
-      if (version !== '2') return d.reply(noProto);
+      const given = req.argString(1);
+      if (!/^[0-9]+$/.test(given)) return d.reply(protocolVersionInvalid);
+      if (given !== '2' && given !== '3') return d.reply(noProto);
+      version = Number(given);
     }
     for (let i = 2; i < req.argc; i++) {
       const given = req.argString(i);
@@ -140,6 +140,7 @@ export const hello: Shape = {
         return d.reply(helloSyntaxError(given));
       }
     }
+    d.useProtocol(version === 3);
     d.reply(helloReply(d));
   },
 };
@@ -147,12 +148,12 @@ export const hello: Shape = {
 // What benchmark tools and clients ask at connect time; jupiter keeps no data on disk.
 const CONFIG_VALUES: Record<string, string> = { save: '', appendonly: 'no', databases: '1' };
 
-export function configGet(req: RequestView): Uint8Array {
-  const out: string[] = [];
+export function configGet(req: RequestView, resp3: boolean): Uint8Array {
+  const found = new Map<string, string>();
   for (let i = 2; i < req.argc; i++) {
     // Redis matches parameter names case-insensitively.
     const matches = globMatcher(req.argString(i), { nocase: true });
-    for (const [k, v] of Object.entries(CONFIG_VALUES)) if (matches(k) && !out.includes(k)) out.push(k, v);
+    for (const [k, v] of Object.entries(CONFIG_VALUES)) if (matches(k)) found.set(k, v);
   }
-  return bulkArray(out);
+  return map([...found].map(([k, v]) => [bulk(k), bulk(v)] as const), resp3);
 }

@@ -118,7 +118,9 @@ test('an array of 100000 elements arriving in small chunks is framed as one repl
 
 for (const [input, what] of [
   ['!oops\r\n', 'a RESP3 blob error type byte'],
-  ['%1\r\n+a\r\n+b\r\n', 'a RESP3 map type byte'],
+  ['?1\r\n', 'a byte that is no RESP type'],
+  ['!-1\r\n', 'a RESP3 blob error of length -1'],
+  ['%-1\r\n', 'a RESP3 map of -1 pairs'],
   ['hello\r\n', 'a letter'],
   ['$abc\r\n', 'a bulk length that is not a number'],
   ['$-2\r\n', 'a bulk length below -1'],
@@ -210,8 +212,18 @@ test('decodeReply accepts a Uint8Array view that is not a Buffer', () => {
   assert.deepEqual(plain(decodeReply(view)), ['a', null]);
 });
 
+test('decodeReply reads RESP3 types as their RESP2 kin', () => {
+  assert.deepEqual(decodeReply(b('_\r\n')).kind, 'bulk');
+  assert.equal((decodeReply(b('_\r\n')) as { value: unknown }).value, null);
+  const verbatim = decodeReply(b('=8\r\ntxt:ab\r\n\r\n'));
+  assert.deepEqual(verbatim.kind === 'bulk' && verbatim.value?.toString(), 'ab\r\n');
+  const map = decodeReply(b('%2\r\n+a\r\n:1\r\n+b\r\n#t\r\n'));
+  assert.deepEqual(map.kind === 'array' && map.items!.map((i) => i.kind), ['status', 'integer', 'status', 'status']);
+  assert.deepEqual(decodeReply(b('!3\r\nERR\r\n')).kind, 'error');
+});
+
 test('decodeReply throws on a type byte it does not know', () => {
-  assert.throws(() => decodeReply(b('%0\r\n')), { message: 'cannot decode reply byte 37' });
+  assert.throws(() => decodeReply(b('?0\r\n')), { message: 'cannot decode reply byte 63' });
 });
 
 test('encoders produce RESP2 bytes that frame and decode back to the same values', () => {
@@ -247,7 +259,29 @@ test("a framer made without limits takes bulk replies up to the configuration's 
 });
 
 test('replyEnd finds where each kind of reply ends, nested arrays included, and -1 for a partial or foreign one', () => {
-  const whole = ['+OK\r\n', '-ERR x\r\n', ':42\r\n', '$-1\r\n', '$0\r\n\r\n', '$4\r\na\r\nb\r\n', '*-1\r\n', '*0\r\n', '*3\r\n*2\r\n:1\r\n$1\r\nx\r\n*0\r\n$-1\r\n'];
+  const whole = [
+    '+OK\r\n',
+    '-ERR x\r\n',
+    ':42\r\n',
+    '$-1\r\n',
+    '$0\r\n\r\n',
+    '$4\r\na\r\nb\r\n',
+    '*-1\r\n',
+    '*0\r\n',
+    '*3\r\n*2\r\n:1\r\n$1\r\nx\r\n*0\r\n$-1\r\n',
+    // RESP3
+    '_\r\n',
+    '#t\r\n',
+    ',3.14\r\n',
+    '(3492890328409238509324850943850943825024385\r\n',
+    '!9\r\nSYNTAX x\r\r\n',
+    '=8\r\ntxt:ab\r\n\r\n',
+    '%0\r\n',
+    '%2\r\n+a\r\n:1\r\n$1\r\nb\r\n~2\r\n:1\r\n_\r\n',
+    '>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n',
+    '|1\r\n+key\r\n+value\r\n:5\r\n',
+    '*2\r\n|1\r\n+k\r\n+v\r\n,1.5\r\n#f\r\n',
+  ];
   for (const reply of whole) {
     // After some other bytes, and followed by the next reply: the end is its own.
     const buf = b(`..${reply}+NEXT\r\n`);
@@ -256,6 +290,6 @@ test('replyEnd finds where each kind of reply ends, nested arrays included, and 
     assert.deepEqual(frame([b(reply)]), [reply]);
     for (let cut = 1; cut < reply.length; cut++) assert.equal(replyEnd(b(reply.slice(0, cut)), 0), -1, `${JSON.stringify(reply)} cut at ${cut}`);
   }
-  assert.equal(replyEnd(b('%1\r\n+a\r\n+b\r\n'), 0), -1, 'not a RESP2 reply');
+  assert.equal(replyEnd(b('?1\r\n+a\r\n'), 0), -1, 'not a reply');
   assert.equal(replyEnd(b('$x\r\n'), 0), -1);
 });

@@ -49,6 +49,7 @@ class FakeClient implements ClientState {
   admin = false;
   readonly session = new Session();
   subscriptions = 0;
+  resp3 = false;
   forgetSubscriptions(): void {
     this.subscriptions = 0;
   }
@@ -97,6 +98,9 @@ class FakeDispatch implements Dispatch {
   }
   unlisten(what: PubSubKind, names: readonly string[]): void {
     this.calls.push({ kind: 'unlisten', what, names });
+  }
+  useProtocol(resp3: boolean): void {
+    this.client.resp3 = resp3;
   }
 }
 
@@ -559,13 +563,18 @@ test('CLIENT subcommands that need a connection of their own are refused', () =>
   assert.equal(replyOf(['CLIENT', 'KILL', 'ID', '1']), "-ERR 'client|kill' is not supported by jupiter yet\r\n");
 });
 
-test('HELLO and HELLO 2 answer the RESP2 server map; HELLO 3 is NOPROTO; a bad version is refused', () => {
-  const hello =
-    '*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n9.9.9\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:7\r\n' +
-    '$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n';
-  assert.equal(replyOf(['HELLO']), hello);
-  assert.equal(replyOf(['HELLO', '2']), hello);
-  assert.equal(replyOf(['HELLO', '3']), '-NOPROTO unsupported protocol version\r\n');
+test('HELLO and HELLO 2 answer the RESP2 server map, HELLO 3 the RESP3 one and switches; HELLO 4 is NOPROTO; a bad version is refused', () => {
+  const fields = (proto: number): string =>
+    '$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n9.9.9\r\n$5\r\nproto\r\n:' +
+    proto +
+    '\r\n$2\r\nid\r\n:7\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n';
+  assert.equal(replyOf(['HELLO']), `*14\r\n${fields(2)}`);
+  assert.equal(replyOf(['HELLO', '2']), `*14\r\n${fields(2)}`);
+  const d = new FakeDispatch(ring);
+  routeBytes(encodeCommand(['HELLO', '3']), d);
+  assert.equal((only(d) as { bytes: string }).bytes, `%7\r\n${fields(3)}`);
+  assert.equal(d.client.resp3, true);
+  assert.equal(replyOf(['HELLO', '4']), '-NOPROTO unsupported protocol version\r\n');
   assert.equal(replyOf(['HELLO', 'x']), '-ERR Protocol version is not an integer or out of range\r\n');
   assert.equal(replyOf(['HELLO', '2', 'AUTH', 'bob', 'pw']), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
   assert.equal(replyOf(['HELLO', '2', 'FOO']), "-ERR Syntax error in HELLO option 'FOO'\r\n"); // Redis's wording
