@@ -47,6 +47,8 @@ export interface ConnectionOptions {
   readonly pubsub: Address;
   /** Called once the socket is closed and the actor stopped. */
   readonly closed: (id: number) => void;
+  /** Hears the connection's client state once it starts (CLIENT LIST and CLIENT KILL read it). */
+  readonly opened?: (client: ClientState) => void;
   /** Hears an unexpected failure while routing a request (the request is answered with an error). */
   readonly routingFailed?: (error: unknown) => void;
 }
@@ -127,6 +129,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private readPaused = false;
   private writeBlocked = false;
   private readonly createdAt = Date.now();
+  private lastActive = this.createdAt;
   /** Null unless spans can be made: then the hot path's only cost is checking it. */
   private readonly tracing: ConnectionTracing | null;
 
@@ -148,6 +151,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     socket.on('drain', onDrain);
     socket.on('error', ignore);
     socket.on('close', onClose);
+    options.opened?.(this);
     if (options.limits.idleTimeoutSeconds > 0) {
       socket.setTimeout(options.limits.idleTimeoutSeconds * 1000, () => socket.destroy());
     }
@@ -471,12 +475,28 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   describe(): string {
-    const age = Math.floor((Date.now() - this.createdAt) / 1000);
-    return `id=${this.id} addr=${this.socket.remoteAddress}:${this.socket.remotePort} laddr=${this.socket.localAddress}:${this.socket.localPort} name=${this.name ?? ''} age=${age} db=0`;
+    const now = Date.now();
+    const age = Math.floor((now - this.createdAt) / 1000);
+    const idle = Math.floor((now - this.lastActive) / 1000);
+    const s = this.subscribed;
+    const multi = this.session.inMulti ? 0 : -1;
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.socket.localAddress}:${this.socket.localPort} name=${this.name ?? ''} age=${age} idle=${idle} ` +
+      `flags=${this.subscriptions > 0 ? 'P' : 'N'} db=0 sub=${s?.channel.size ?? 0} psub=${s?.pattern.size ?? 0} ssub=${s?.shard.size ?? 0} multi=${multi} resp=${this.resp3 ? 3 : 2}`
+    );
+  }
+
+  get addr(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  kill(): void {
+    this.socket.destroy();
   }
 
   private received(chunk: Buffer): void {
     if (this.closing) return;
+    this.lastActive = Date.now();
     if (this.tracing !== null) this.tracing.arrived();
     try {
       this.parser.push(chunk);

@@ -17,6 +17,7 @@ import { applyChange, ChangeError, describeChange, type MembershipChange } from 
 import type { Control } from '../handoff/control.js';
 import type { Handoff } from '../handoff/handoff.js';
 import { ChangeRefusedError, newer, type MembershipRecord, type RecordMember } from '../handoff/record.js';
+import { copyScriptsAndFunctions } from '../handoff/scripts.js';
 
 export interface MembershipSettings {
   /** This proxy's id in the record's heartbeats. */
@@ -334,6 +335,13 @@ class MembershipActor implements Actor<MembershipMessage> {
         this.options.control.retain(new Set(involvedIn(current).map((c) => c.id)));
         return `${text}: ${m.address} does not answer PING (${unreachable})`;
       }
+      // It gets the cluster's scripts and functions before it owns a key.
+      const refused = await this.giveCode(current.members, m);
+      if (this.record !== current) return this.overtaken(text);
+      if (refused !== null) {
+        this.options.control.retain(new Set(involvedIn(current).map((c) => c.id)));
+        return `${text}: ${m.address} did not take the cluster's scripts and functions (${refused})`;
+      }
     }
     this.driving = true;
     try {
@@ -351,6 +359,24 @@ class MembershipActor implements Actor<MembershipMessage> {
       () => this.ctx.tell(this.ctx.self, { type: 'Driven' }),
       (error: unknown) => this.ctx.tell(this.ctx.self, { type: 'Driven', error: (error as Error).message }),
     );
+    return null;
+  }
+
+  /** Copies the scripts and functions of a member that answers to a joining node; null once done, else why not. */
+  private async giveCode(members: readonly RecordMember[], joining: RecordMember): Promise<string | null> {
+    const { control } = this.options;
+    const to = control.codeEnds(joining.id);
+    for (const m of members) {
+      const from = control.codeEnds(m.id);
+      if (from === undefined || to === undefined || (await control.ping(m.id, this.options.settings.fenceTimeoutMs)) !== null) continue;
+      try {
+        await copyScriptsAndFunctions(from, to);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+    // No member answers: nothing to copy from, and nothing for the handoff to move either.
     return null;
   }
 

@@ -26,7 +26,7 @@ import { ProxyEventHub, type ProxyEventName, type ProxyEvents } from './events.j
 import { nodeBehavior, type NodeOptions } from './node.js';
 import { pubsubBehavior } from './pubsub.js';
 import { WorkerHost } from './placement.js';
-import type { ProxyFacts } from '../routing/dispatch.js';
+import type { ClientState, ProxyFacts } from '../routing/dispatch.js';
 import { Tracing } from '../telemetry/tracing.js';
 import type { InstalledSdk } from '../telemetry/sdk.js';
 
@@ -176,6 +176,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     idleTimeoutSeconds: config.limits.idleTimeoutSeconds,
   };
   const connections = new Map<number, Address>();
+  const clientStates = new Map<number, ClientState>();
   let nextClientId = 1;
   const startedAt = Date.now();
   let listeningPort = config.port;
@@ -183,10 +184,13 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     version,
     admin: config.admin,
     startedAt,
+    membershipDatabase: config.membership.database,
+    limits: config.limits,
     get port() {
       return listeningPort;
     },
     connectedClients: () => connections.size,
+    clients: () => clientStates.values(),
   };
 
   const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
@@ -209,8 +213,10 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         blobs,
         pubsub,
         routingFailed: (err) => log.error({ err, client: id }, 'routing a request failed; answered it with an internal error'),
+        opened: (client) => clientStates.set(client.id, client),
         closed: (closedId) => {
           connections.delete(closedId);
+          clientStates.delete(closedId);
           runtime.tell(membership, { type: 'Unsubscribe', subscriber: address });
         },
       }),

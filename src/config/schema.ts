@@ -79,11 +79,14 @@ export const configSchema = z
     workers: z.number().int().min(1).max(64).default(1),
     /** Hash keys holding {tag} by the tag only. */
     hashTags: z.boolean().default(true),
-    /** Trailing-argument option prefixes; an empty string switches that option off. */
+    /**
+     * Trailing-argument option prefixes; an empty string switches that option off. index= is off by
+     * default: a last argument such as `index=1` is too often a value (RPUSH q a index=1).
+     */
     prefixes: z
-      .object({ hash: z.string().default('hash='), index: z.string().default('index='), traceparent: z.string().default('traceparent=') })
+      .object({ hash: z.string().default('hash='), index: z.string().default(''), traceparent: z.string().default('traceparent=') })
       .strict()
-      .default({ hash: 'hash=', index: 'index=', traceparent: 'traceparent=' }),
+      .default({ hash: 'hash=', index: '', traceparent: 'traceparent=' }),
     limits: z
       .object({
         maxBulkLength: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxBulkLength),

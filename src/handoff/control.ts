@@ -5,6 +5,7 @@
 // announcement channel.
 import { Redis } from 'ioredis';
 import type { NodeEnd } from './mover.js';
+import type { CodeEnds } from './scripts.js';
 import { ANNOUNCE_CHANNEL, RecordStore, type RecordMember } from './record.js';
 
 export interface ControlSettings {
@@ -43,6 +44,12 @@ export class Control {
   /** The data client of a node by member id. */
   dataEnd(id: string): NodeEnd | undefined {
     return this.clients.get(id)?.data;
+  }
+
+  /** A node's data and membership-database clients, by member id. */
+  codeEnds(id: string): CodeEnds | undefined {
+    const c = this.clients.get(id);
+    return c === undefined ? undefined : { data: c.data.client, record: c.record.client };
   }
 
   /** PINGs a node by member id; null when it answered, else why not. */

@@ -44,6 +44,7 @@ export const crossSlot = line("CROSSSLOT Keys in request don't hash to the same 
 export const helloSyntaxError = (option: string): Buffer => line(`ERR Syntax error in HELLO option '${option.replace(/[\r\n]/g, ' ')}'`);
 export const notInteger = line('ERR value is not an integer or out of range');
 export const syntaxError = line('ERR syntax error');
+export const noSuchClient = line('ERR No such client');
 export const dbIndexOutOfRange = line('ERR DB index is out of range');
 export const noProto = line('NOPROTO unsupported protocol version');
 export const invalidCursor = line('ERR invalid cursor');
@@ -56,6 +57,12 @@ export const nodeUnavailable = (node: string): Buffer => line(`ERR node ${node} 
 export const nodeTimeout = (node: string): Buffer => line(`ERR node ${node} unavailable: request timed out`);
 export const nodeBusy = (node: string): Buffer => line(`ERR node ${node} busy: too many request bytes waiting to be sent`);
 export const nodeProtocolError = (node: string): Buffer => line(`ERR node ${node} unavailable: bad reply from node`);
+/** A node's error to a command sent to every node: its code, then which node said it. */
+export function nodeRefused(node: string, error: string): Buffer {
+  const code = /^[A-Z]+\b/.exec(error)?.[0];
+  const text = code === undefined ? error : error.slice(code.length).trimStart();
+  return line(`${code ?? 'ERR'} node ${node}: ${text.replace(/[\r\n]/g, ' ')}`);
+}
 export const leaseLimit = (node: string, max: number): Buffer =>
   line(`ERR node ${node} has ${max} connections leased to clients already (limits.maxLeasesPerNode); try again later`);
 export const leaseLost = (node: string): Buffer => line(`ERR node ${node} unavailable: the connection this client's transaction or blocking command used was lost`);

@@ -28,6 +28,10 @@ export interface ClientState {
   closeAfterReply(): void;
   /** `CLIENT INFO`-style line describing this client. */
   describe(): string;
+  /** Its address as CLIENT KILL ADDR names it (ip:port). */
+  readonly addr: string;
+  /** Closes the connection at once (CLIENT KILL). */
+  kill(): void;
   /** The client's transaction and watched keys. */
   readonly session: Session;
   /** Channels, patterns and shard channels it is subscribed to: above 0 it is in subscribed mode. */
@@ -66,7 +70,12 @@ export interface ProxyFacts {
   readonly admin: AdminPolicy;
   readonly startedAt: number;
   readonly port: number;
+  /** The nodes' database holding jupiter's own data (membership record, loaded scripts). */
+  readonly membershipDatabase: number;
+  readonly limits: { readonly maxClients: number; readonly idleTimeoutSeconds: number };
   connectedClients(): number;
+  /** Every client connected to this proxy (this process), for CLIENT LIST and CLIENT KILL. */
+  clients(): Iterable<ClientState>;
 }
 
 export interface Dispatch {

@@ -1,6 +1,7 @@
 // Trailing routing options a client may append to any command: hash=KEY (route by KEY),
-// index=N (route by args[N]) and traceparent=00-... (continue the client's trace). They are
-// stripped before the command is forwarded. The prefixes are configurable; empty disables one.
+// traceparent=00-... (continue the client's trace; taken only when it is a W3C traceparent
+// exactly), and index=N (route by args[N]; off unless configured). They are stripped before the
+// command is forwarded. The prefixes are configurable; empty disables one.
 import type { RequestView } from './request.js';
 import { EncodedRequest } from './request.js';
 
@@ -10,7 +11,10 @@ export interface OptionPrefixes {
   readonly traceparent: string;
 }
 
-export const defaultPrefixes: OptionPrefixes = { hash: 'hash=', index: 'index=', traceparent: 'traceparent=' };
+export const defaultPrefixes: OptionPrefixes = { hash: 'hash=', index: '', traceparent: 'traceparent=' };
+
+/** A W3C traceparent, version 00: anything else after the prefix is a value, not an option. */
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export interface RoutingOptions {
   hashKey?: string;
@@ -41,7 +45,7 @@ export function stripOptions(req: RequestView, prefixes: OptionPrefixes): Routin
     const last = req.argString(argc - 1);
     if (prefixes.hash && found.hashKey === undefined && last.startsWith(prefixes.hash)) {
       found.hashKey = last.slice(prefixes.hash.length);
-    } else if (prefixes.traceparent && found.traceparent === undefined && last.startsWith(prefixes.traceparent)) {
+    } else if (prefixes.traceparent && found.traceparent === undefined && last.startsWith(prefixes.traceparent) && TRACEPARENT.test(last.slice(prefixes.traceparent.length))) {
       found.traceparent = last.slice(prefixes.traceparent.length);
     } else if (prefixes.index && found.index === undefined && last.startsWith(prefixes.index)) {
       const digits = last.slice(prefixes.index.length);

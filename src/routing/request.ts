@@ -35,3 +35,8 @@ export class EncodedRequest implements RequestView {
     return this.args.slice();
   }
 }
+
+/** The command as the client typed it, subcommand included (`CONFIG SET`), for jupiter's own errors. */
+export function typedName(req: RequestView, subcommand: boolean): string {
+  return subcommand && req.argc > 1 ? `${req.argString(0)} ${req.argString(1)}` : req.argString(0);
+}

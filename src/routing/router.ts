@@ -9,7 +9,7 @@ import { compileOptionTest, stripOptions, type OptionPrefixes, type RoutingOptio
 import { shapeOf } from './shapes/index.js';
 import { isSlow } from './slow.js';
 import type { Dispatch, Shape } from './dispatch.js';
-import type { RequestView } from './request.js';
+import { typedName, type RequestView } from './request.js';
 
 export interface RouterConfig {
   readonly prefixes: OptionPrefixes;
@@ -127,7 +127,7 @@ function inTransaction(shape: Shape, req: RequestView, spec: CommandSpec, hashKe
   } else if (spec.name === 'quit' || spec.name === 'reset') {
     shape.dispatch(req, spec, d);
   } else if (shape.connectionLocal) {
-    session.refuse(notInTransaction(spec.name), d);
+    session.refuse(notInTransaction(typedName(req, spec.name.includes('|'))), d);
   } else {
     session.queue(req, spec, hashKey, d);
   }

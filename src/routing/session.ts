@@ -24,7 +24,7 @@ import {
 } from '../protocol/errors.js';
 import type { Dispatch } from './dispatch.js';
 import { ownerOfKey } from './hashkey.js';
-import type { RequestView } from './request.js';
+import { typedName, type RequestView } from './request.js';
 
 /** One client's session: its transaction and watched keys. */
 export class Session {
@@ -164,7 +164,7 @@ export class Session {
    */
   block(req: RequestView, spec: CommandSpec, hashKey: Buffer | null, waitMs: number, d: Dispatch): void {
     const node = spec.keyed || hashKey !== null ? this.nodeOf(req, spec, hashKey, d, this.watching) : (this.node ?? undefined);
-    if (node === undefined) return d.reply(needsHashKey(spec.name));
+    if (node === undefined) return d.reply(needsHashKey(typedName(req, spec.name.includes('|'))));
     if (node === null) return;
     if (this.watching && node !== this.node) return d.reply(crossSlot);
     d.lease(node, req.raw, { waitMs });
@@ -200,7 +200,7 @@ export class Session {
   private nodeOf(req: RequestView, spec: CommandSpec, hashKey: Buffer | null, d: Dispatch, remember = true): string | null {
     const keys = hashKey !== null ? [hashKey] : (spec.singleKey ? [1] : keyPositions(spec.name, req.argStrings())).map((i) => Buffer.from(req.argBuffer(i)));
     if (keys.length === 0) {
-      d.reply(needsHashKey(spec.name));
+      d.reply(needsHashKey(typedName(req, spec.name.includes('|'))));
       return null;
     }
     let node: string | null = null;

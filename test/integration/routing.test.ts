@@ -34,7 +34,7 @@ describe('routing through the proxy', () => {
   const totalOnNodes = async (): Promise<number> => (await Promise.all(directs.map((r) => r.dbsize()))).reduce((a, b) => a + b, 0);
 
   before(async () => {
-    cluster = await startCluster(NODES);
+    cluster = await startCluster(NODES, { prefixes: { index: 'index=' } });
     client = cluster.client();
     directs = Array.from({ length: NODES }, (_, i) => cluster.direct(i));
   });
@@ -60,7 +60,7 @@ describe('routing through the proxy', () => {
       );
     });
 
-    it('index=N routes by args[N] and is stripped before forwarding', async () => {
+    it('index=N (switched on in this cluster) routes by args[N] and is stripped before forwarding', async () => {
       const [onFirst, onSecond] = await namesByNode('idx:', 1);
       const key = onFirst[0];
       const value = onSecond[0];

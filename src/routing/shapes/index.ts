@@ -8,19 +8,13 @@ import { mget, mset, sumKeys } from './split.js';
 import { dbsize, flushall, flushdb, keys, randomkey } from './fanout.js';
 import { scan } from './scan.js';
 import { info } from './info.js';
-import { auth, client, configGet, echo, hello, ping, quit, reset, select } from './local.js';
+import { auth, client, echo, hello, ping, quit, reset, select } from './local.js';
+import { clusterCommands } from './cluster.js';
 import { needsHash, needsOwnConnection } from './refused.js';
 import { admin } from './admin.js';
 import { blob } from './blob.js';
 import { blocking, discard, exec, multi, unwatch, watch } from './session.js';
 import { psubscribe, punsubscribe, ssubscribe, subscribe, sunsubscribe, unsubscribe } from './pubsub.js';
-
-const configShape: Shape = {
-  dispatch(req: RequestView, spec: CommandSpec, d: Dispatch) {
-    if (spec.name === 'config|get') return d.reply(configGet(req, d.client.resp3));
-    needsHash.dispatch(req, spec, d);
-  },
-};
 
 /** XREAD and XREADGROUP block only with the BLOCK option. */
 const blocks = (req: RequestView): boolean => {
@@ -55,7 +49,6 @@ const byName = new Map<string, Shape>([
   ['scan', scan],
   ['info', info],
   ['time', anyNode],
-  ['lastsave', anyNode],
   ['lolwut', anyNode],
   ['command', anyNode],
   ['ping', ping],
@@ -66,7 +59,6 @@ const byName = new Map<string, Shape>([
   ['client', client],
   ['auth', auth],
   ['hello', hello],
-  ['config', configShape],
   ['jupiter', admin],
   ...['blob.put', 'blob.get', 'blob.getrange', 'blob.stat', 'blob.del', 'blob.list'].map((n) => [n, blob] as const),
   ['publish', singleKey],
@@ -101,6 +93,8 @@ export function shapeOf(spec: CommandSpec): Shape {
 }
 
 function classify(spec: CommandSpec): Shape {
+  const cluster = clusterCommands.get(spec.name);
+  if (cluster !== undefined) return cluster;
   const top = spec.name.split('|')[0];
   const named = byName.get(top);
   if (named) return named;

@@ -5,6 +5,7 @@ import { crossSlot, needsHashKey } from '../../protocol/errors.js';
 import { keyPositions } from '../../protocol/commands.js';
 import { ownerOfKey, ownerOfKeyString } from '../hashkey.js';
 import type { Shape } from '../dispatch.js';
+import { typedName } from '../request.js';
 
 export const singleKey: Shape = {
   dispatch(req, _spec, d) {
@@ -17,7 +18,7 @@ export const sameNodeKeys: Shape = {
     const args = req.argStrings();
     const positions = keyPositions(spec.name, args);
     // EVAL "..." 0, FCALL f 0: a script's writes would land on a random node.
-    if (positions.length === 0) return d.reply(needsHashKey(spec.name));
+    if (positions.length === 0) return d.reply(needsHashKey(typedName(req, spec.name.includes('|'))));
     const node = ownerOfKeyString(d.ring, args[positions[0]], d.hashTags);
     for (let i = 1; i < positions.length; i++) {
       if (ownerOfKeyString(d.ring, args[positions[i]], d.hashTags) !== node) return d.reply(crossSlot);

@@ -3,6 +3,8 @@
 import { match } from 'ts-pattern';
 import { bulk, integer, array, map, nil, OK, PONG, status, verbatim, EMPTY_ARRAY } from '../../protocol/encode.js';
 import {
+  noSuchClient,
+  syntaxError,
   authNotConfigured,
   dbIndexOutOfRange,
   noProto,
@@ -15,8 +17,7 @@ import {
   wrongArity,
 } from '../../protocol/errors.js';
 import type { Dispatch, Shape } from '../dispatch.js';
-import type { RequestView } from '../request.js';
-import { globMatcher } from '../glob.js';
+import { typedName, type RequestView } from '../request.js';
 
 export const ping: Shape = {
   subscribedMode: true,
@@ -85,12 +86,54 @@ export const client: Shape = {
         .with('client|setname', () => (setName(d, req.argString(2)) ? OK : badClientName))
         .with('client|getname', () => (d.client.name === null ? nil(d.client.resp3) : bulk(d.client.name)))
         .with('client|id', () => integer(d.client.id))
-        .with('client|info', 'client|list', () => verbatim(`${d.client.describe()}\n`, d.client.resp3))
+        .with('client|info', () => verbatim(`${d.client.describe()}\n`, d.client.resp3))
+        .with('client|list', () => clientList(req, d))
+        .with('client|kill', () => clientKill(req, d))
         .with('client|setinfo', () => OK)
-        .otherwise((name) => notSupported(name)),
+        .otherwise(() => notSupported(typedName(req, true))),
     );
   },
 };
+
+/** CLIENT LIST [ID id ...]: this proxy's clients (a node's own list would show jupiter's connections). */
+function clientList(req: RequestView, d: Dispatch): Uint8Array {
+  const ids = new Set<number>();
+  for (let i = 2; i < req.argc; i++) {
+    if (req.argString(i).toLowerCase() === 'id') continue;
+    const id = Number(req.argString(i));
+    if (!Number.isInteger(id)) return syntaxError;
+    ids.add(id);
+  }
+  const lines = [...d.proxy.clients()].filter((c) => ids.size === 0 || ids.has(c.id)).map((c) => `${c.describe()}\n`);
+  return verbatim(lines.join(''), d.client.resp3);
+}
+
+/**
+ * CLIENT KILL addr (the old form: +OK, or an error when none matched) or CLIENT KILL ID id | ADDR
+ * addr | SKIPME yes/no ... (the filters: how many were closed).
+ */
+function clientKill(req: RequestView, d: Dispatch): Uint8Array {
+  const clients = [...d.proxy.clients()];
+  if (req.argc === 3) {
+    const target = clients.find((c) => c.addr === req.argString(2));
+    if (target === undefined) return noSuchClient;
+    target.kill();
+    return OK;
+  }
+  if (req.argc % 2 !== 0) return syntaxError;
+  let match = clients;
+  let skipMe = true;
+  for (let i = 2; i < req.argc; i += 2) {
+    const [filter, value] = [req.argString(i).toLowerCase(), req.argString(i + 1)];
+    if (filter === 'id') match = match.filter((c) => String(c.id) === value);
+    else if (filter === 'addr') match = match.filter((c) => c.addr === value);
+    else if (filter === 'skipme' && (value === 'yes' || value === 'no')) skipMe = value === 'yes';
+    else return syntaxError;
+  }
+  const killed = match.filter((c) => !(skipMe && c.id === d.client.id));
+  for (const c of killed) c.kill();
+  return integer(killed.length);
+}
 
 export const auth: Shape = {
   connectionLocal: true,
@@ -144,16 +187,3 @@ export const hello: Shape = {
     d.reply(helloReply(d));
   },
 };
-
-// What benchmark tools and clients ask at connect time; jupiter keeps no data on disk.
-const CONFIG_VALUES: Record<string, string> = { save: '', appendonly: 'no', databases: '1' };
-
-export function configGet(req: RequestView, resp3: boolean): Uint8Array {
-  const found = new Map<string, string>();
-  for (let i = 2; i < req.argc; i++) {
-    // Redis matches parameter names case-insensitively.
-    const matches = globMatcher(req.argString(i), { nocase: true });
-    for (const [k, v] of Object.entries(CONFIG_VALUES)) if (matches(k)) found.set(k, v);
-  }
-  return map([...found].map(([k, v]) => [bulk(k), bulk(v)] as const), resp3);
-}

@@ -1,11 +1,12 @@
 // Requests jupiter answers with an error instead of guessing where they belong.
 import { needsHashKey, notSupported } from '../../protocol/errors.js';
 import type { Shape } from '../dispatch.js';
+import { typedName } from '../request.js';
 
 /** Keyless commands with no cluster-wide meaning (SAVE, SLOWLOG, SCRIPT...): name a node with hash=. */
 export const needsHash: Shape = {
-  dispatch(_req, spec, d) {
-    d.reply(needsHashKey(spec.name));
+  dispatch(req, spec, d) {
+    d.reply(needsHashKey(typedName(req, spec.name.includes('|'))));
   },
 };
 
@@ -15,7 +16,7 @@ export const needsHash: Shape = {
  */
 export const needsOwnConnection: Shape = {
   connectionLocal: true,
-  dispatch(_req, spec, d) {
-    d.reply(notSupported(spec.name));
+  dispatch(req, spec, d) {
+    d.reply(notSupported(typedName(req, spec.name.includes('|'))));
   },
 };

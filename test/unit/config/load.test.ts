@@ -31,7 +31,7 @@ test('an option nobody sets takes its default', () => {
   assert.equal(config.bind, '127.0.0.1');
   assert.equal(config.nodeActors, 'main');
   assert.equal(config.hashTags, true);
-  assert.deepEqual(config.prefixes, { hash: 'hash=', index: 'index=', traceparent: 'traceparent=' });
+  assert.deepEqual(config.prefixes, { hash: 'hash=', index: '', traceparent: 'traceparent=' });
   assert.equal(config.log.level, 'info');
   assert.equal(config.limits.maxBulkLength, 512 * 1024 * 1024);
   assert.equal(config.backend.requestTimeoutMs, 2000);

@@ -61,12 +61,28 @@ class FakeClient implements ClientState {
   describe(): string {
     return `id=${this.id} name=${this.name ?? ''}`;
   }
+  readonly addr = '127.0.0.1:5555';
+  killed = 0;
+  kill(): void {
+    this.killed++;
+  }
 }
 
 class FakeDispatch implements Dispatch {
   readonly calls: Call[] = [];
   readonly client = new FakeClient(7);
-  proxy: ProxyFacts = { version: '9.9.9', admin: { enabled: true }, startedAt: Date.now(), port: 7777, connectedClients: () => 3 };
+  proxy: ProxyFacts = {
+    version: '9.9.9',
+    admin: { enabled: true },
+    startedAt: Date.now(),
+    port: 7777,
+    membershipDatabase: 15,
+    limits: { maxClients: 10000, idleTimeoutSeconds: 0 },
+    connectedClients: () => 3,
+    clients: () => [this.client, this.other],
+  };
+  /** Another client of the same proxy. */
+  readonly other = new FakeClient(8);
   constructor(
     readonly ring: Ring,
     readonly hashTags = true,
@@ -104,7 +120,9 @@ class FakeDispatch implements Dispatch {
   }
 }
 
-const router = new Router({ prefixes: defaultPrefixes });
+// index= is off by default; these tests switch it on, as a config may (its default is tested below).
+const prefixes = { ...defaultPrefixes, index: 'index=' };
+const router = new Router({ prefixes });
 
 /** Parses bytes with the real parser (as the proxy does) and routes the one request. */
 function routeBytes(bytes: Buffer, d = new FakeDispatch(ring)): { d: FakeDispatch; trace: string | undefined; parser: RequestParser } {
@@ -240,22 +258,40 @@ test('a trailing traceparent= is stripped and returned by route()', () => {
   });
 });
 
+const TP1 = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
 test('traceparent= and hash= together, in either order, are both stripped', () => {
   for (const tail of [
-    ['hash=x', 'traceparent=tp1'],
-    ['traceparent=tp1', 'hash=x'],
+    ['hash=x', `traceparent=${TP1}`],
+    [`traceparent=${TP1}`, 'hash=x'],
   ]) {
     const { d, trace } = route(['GET', 'k', ...tail]);
     const c = only(d);
-    assert.equal(trace, 'tp1');
+    assert.equal(trace, TP1);
     assert.equal((c as { node: number }).node, owner('x'));
     assert.equal((c as { bytes: string }).bytes, resp('GET', 'k'));
   }
 });
 
 test('traceparent= is returned even when the request is answered locally or refused', () => {
-  assert.equal(route(['PING', 'traceparent=t2']).trace, 't2');
-  assert.equal(route(['NOSUCH', 'traceparent=t3']).trace, 't3');
+  assert.equal(route(['PING', `traceparent=${TP1}`]).trace, TP1);
+  assert.equal(route(['NOSUCH', `traceparent=${TP1}`]).trace, TP1);
+});
+
+test('by default index= is off and traceparent= is taken only when it is a W3C traceparent: otherwise both are values', () => {
+  const plain = new Router({ prefixes: defaultPrefixes });
+  const d = new FakeDispatch(ring);
+  const parser = new RequestParser();
+  parser.push(encodeCommand(['RPUSH', 'q', 'a', 'index=1']));
+  parser.next();
+  plain.route(parser, d);
+  assert.equal((only(d) as { bytes: string }).bytes, resp('RPUSH', 'q', 'a', 'index=1'));
+  const e = new FakeDispatch(ring);
+  const q = new RequestParser();
+  q.push(encodeCommand(['SET', 'k', 'traceparent=my value']));
+  q.next();
+  assert.equal(plain.route(q, e), undefined);
+  assert.equal((only(e) as { bytes: string }).bytes, resp('SET', 'k', 'traceparent=my value'));
 });
 
 test('stripOptions leaves requests without options alone and takes each option at most once', () => {
@@ -272,11 +308,11 @@ test('stripOptions leaves requests without options alone and takes each option a
   const r = new RequestParser();
   r.push(encodeCommand(['GET', 'k', 'index=x']));
   r.next();
-  assert.equal(stripOptions(r, defaultPrefixes), undefined, 'a non-integer index= is an ordinary argument');
+  assert.equal(stripOptions(r, prefixes), undefined, 'a non-integer index= is an ordinary argument');
 });
 
 test('compileOptionTest is true only when the last argument may be an option', () => {
-  const has = compileOptionTest(defaultPrefixes);
+  const has = compileOptionTest(prefixes);
   const view = (...args: string[]) => {
     const p = new RequestParser();
     p.push(encodeCommand(args));
@@ -560,7 +596,7 @@ test('CLIENT SETNAME/GETNAME/ID/SETINFO are answered locally from the client sta
 });
 
 test('CLIENT subcommands that need a connection of their own are refused', () => {
-  assert.equal(replyOf(['CLIENT', 'KILL', 'ID', '1']), "-ERR 'client|kill' is not supported by jupiter yet\r\n");
+  assert.equal(replyOf(['CLIENT', 'PAUSE', '10']), "-ERR 'CLIENT PAUSE' is not supported by jupiter yet\r\n");
 });
 
 test('HELLO and HELLO 2 answer the RESP2 server map, HELLO 3 the RESP3 one and switches; HELLO 4 is NOPROTO; a bad version is refused', () => {
@@ -585,6 +621,21 @@ test('HELLO 2 SETNAME names the client', () => {
   routeBytes(encodeCommand(['HELLO', '2', 'SETNAME', 'n1']), d);
   assert.equal(d.client.name, 'n1');
   assert.equal(only(d).kind, 'reply');
+});
+
+test("CLIENT LIST lists this proxy's clients; CLIENT KILL closes them by ID or address, not itself unless told", () => {
+  const d = new FakeDispatch(ring);
+  routeBytes(encodeCommand(['CLIENT', 'LIST']), d);
+  assert.equal((only(d) as { bytes: string }).bytes, '$22\r\nid=7 name=\nid=8 name=\n\r\n');
+  const k = new FakeDispatch(ring);
+  routeBytes(encodeCommand(['CLIENT', 'KILL', 'ID', '8']), k);
+  assert.equal((only(k) as { bytes: string }).bytes, ':1\r\n');
+  assert.equal(k.other.killed, 1);
+  const addr = new FakeDispatch(ring);
+  routeBytes(encodeCommand(['CLIENT', 'KILL', 'ADDR', '127.0.0.1:5555']), addr);
+  assert.equal((only(addr) as { bytes: string }).bytes, ':1\r\n', 'itself skipped (SKIPME yes)');
+  assert.deepEqual([addr.client.killed, addr.other.killed], [0, 1]);
+  assert.equal(replyOf(['CLIENT', 'KILL', '10.0.0.1:1']), '-ERR No such client\r\n');
 });
 
 test('QUIT replies OK and asks the connection to close after the reply', () => {
@@ -676,8 +727,8 @@ test("connection commands and jupiter's own cannot be queued: refused, and EXEC 
   const replies = session(['MULTI'], ['SELECT', '0'], ['JUPITER', 'NODES'], ['EXEC']).map((c) => (c as { bytes: string }).bytes);
   assert.deepEqual(replies, [
     '+OK\r\n',
-    "-ERR 'select' cannot be queued in a transaction through jupiter\r\n",
-    "-ERR 'jupiter|nodes' cannot be queued in a transaction through jupiter\r\n",
+    "-ERR 'SELECT' cannot be queued in a transaction through jupiter\r\n",
+    "-ERR 'JUPITER NODES' cannot be queued in a transaction through jupiter\r\n",
     '-EXECABORT Transaction discarded because of previous errors.\r\n',
   ]);
 });
@@ -705,7 +756,7 @@ test('blocking commands go over a lease with the time they may block; BLPOP 0 bl
     { kind: 'endLease', clean: true },
   ]);
   assert.equal(replyOf(['BLPOP', kA, kB, '0']), "-CROSSSLOT Keys in request don't hash to the same node (use hash=KEY)\r\n");
-  assert.equal(replyOf(['WAIT', '1', '100']), "-ERR 'wait' has no key to route by; add hash=KEY to send it to one node\r\n");
+  assert.equal(replyOf(['WAIT', '1', '100']), "-ERR 'WAIT' has no key to route by; add hash=KEY to send it to one node\r\n");
   assert.deepEqual(route(['WAIT', '1', '100', 'hash=x']).d.calls[0], { kind: 'lease', member: ring.members[owner('x')].id, bytes: resp('WAIT', '1', '100'), silent: false, waitMs: 100 });
 });
 
@@ -718,7 +769,9 @@ test('inside MULTI a blocking command is queued like any other', () => {
 });
 
 test('keyless commands without a cluster meaning ask for hash=, and go to that node with it', () => {
-  assert.equal(replyOf(['SAVE']), "-ERR 'save' has no key to route by; add hash=KEY to send it to one node\r\n");
+  assert.equal(replyOf(['SAVE']), "-ERR 'SAVE' has no key to route by; add hash=KEY to send it to one node\r\n");
+  // As the client typed it, subcommand included.
+  assert.equal(replyOf(['config', 'rewrite']), "-ERR 'config rewrite' has no key to route by; add hash=KEY to send it to one node\r\n");
   const c = only(route(['SAVE', 'hash=x']).d);
   assert.deepEqual(fwd(c), {
     kind: 'forward',
@@ -727,13 +780,34 @@ test('keyless commands without a cluster meaning ask for hash=, and go to that n
   });
 });
 
-test('CONFIG GET is answered locally with the few values clients ask for', () => {
-  assert.equal(replyOf(['CONFIG', 'GET', 'save']), '*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
-  assert.equal(replyOf(['CONFIG', 'GET', 'nothing']), '*0\r\n');
-  assert.equal(replyOf(['CONFIG', 'GET', 'SA[uv]E']), '*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
+test("CONFIG GET asks the first node, then puts in jupiter's own parameters that match, in the client's protocol", () => {
+  const c = only(route(['CONFIG', 'GET', 'max*']).d);
+  assert.equal(c.kind, 'fragment');
+  const { parts, merge } = c as Extract<Call, { kind: 'fragment' }>;
+  assert.deepEqual(parts.map((p) => p.node), [0]);
+  const node = b('*4\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n');
+  assert.equal(text(merge([node])), '*4\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n');
   // Glob characters that a regular expression would choke on are no error.
-  assert.equal(replyOf(['CONFIG', 'GET', '[']), '*0\r\n');
-  assert.equal(replyOf(['CONFIG', 'GET', '(']), '*0\r\n');
+  const odd = only(route(['CONFIG', 'GET', '[']).d) as Extract<Call, { kind: 'fragment' }>;
+  assert.equal(text(odd.merge([b('*0\r\n')])), '*0\r\n');
+});
+
+test('SCRIPT LOAD and CONFIG SET go to every node; a refusal names its node; SCRIPT EXISTS is 1 only where every node has it', () => {
+  const load = only(route(['SCRIPT', 'LOAD', 'return 1']).d) as Extract<Call, { kind: 'fragment' }>;
+  // Each node: the SCRIPT LOAD, then its record in the membership database.
+  assert.equal(load.parts.length, 6);
+  assert.equal(load.parts[0].bytes, resp('SCRIPT', 'LOAD', 'return 1'));
+  assert.match(load.parts[1].bytes, /jupiter:scripts/);
+  const sha = '$40\r\ne0e1f9fabfc9d4800c877a703b823ac0578ff8db\r\n';
+  assert.equal(text(load.merge([b(sha), b(':1\r\n'), b(sha), b(':1\r\n'), b(sha), b(':0\r\n')])), sha);
+  const set = only(route(['CONFIG', 'SET', 'maxmemory', '1gb']).d) as Extract<Call, { kind: 'fragment' }>;
+  assert.equal(set.parts.length, 3);
+  assert.equal(
+    text(set.merge([b('+OK\r\n'), b('-ERR CONFIG SET failed (possibly related to argument \'maxmemory\') - argument couldn\'t be parsed into an integer\r\n'), b('+OK\r\n')])),
+    `-ERR node ${ring.members[1].id}: CONFIG SET failed (possibly related to argument 'maxmemory') - argument couldn't be parsed into an integer\r\n`,
+  );
+  const exists = only(route(['SCRIPT', 'EXISTS', 'a', 'b']).d) as Extract<Call, { kind: 'fragment' }>;
+  assert.equal(text(exists.merge([b('*2\r\n:1\r\n:1\r\n'), b('*2\r\n:1\r\n:0\r\n'), b('*2\r\n:1\r\n:1\r\n')])), '*2\r\n:1\r\n:0\r\n');
 });
 
 test('commands known to be slow go over the side link; ordinary ones and small SCAN pages do not', () => {
@@ -766,8 +840,7 @@ test('EVAL, EVALSHA and FCALL with no keys ask for hash= instead of running on a
     ['EVALSHA', 'a'.repeat(40), '0'],
     ['FCALL', 'myfunc', '0'],
   ]) {
-    const name = args[0].toLowerCase();
-    assert.equal(replyOf(args), `-ERR '${name}' has no key to route by; add hash=KEY to send it to one node\r\n`);
+    assert.equal(replyOf(args), `-ERR '${args[0]}' has no key to route by; add hash=KEY to send it to one node\r\n`);
   }
   const k = keyOn(2);
   assert.deepEqual(fwd(only(route(['EVAL', 'return 1', '0', `hash=${k}`]).d)), { kind: 'forward', node: 2, bytes: resp('EVAL', 'return 1', '0') });
@@ -832,7 +905,7 @@ test('BLOB.* commands are checked and copied out of the request for the BlobActo
 });
 
 // The placement index: hash=/index= writes that may create keys record them on their node first.
-const indexing = new Router({ prefixes: defaultPrefixes, placementDatabase: 15 });
+const indexing = new Router({ prefixes, placementDatabase: 15 });
 function routeIndexed(args: string[]): Call {
   const parser = new RequestParser();
   parser.push(encodeCommand(args));
