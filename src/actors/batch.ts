@@ -20,6 +20,11 @@ export interface Batch {
    * sampled, so untraced requests carry no trace data at all. Request batches only.
    */
   traces: (RequestTrace | undefined)[] | undefined;
+  /**
+   * With eject.onDown miss: the answer each read gets instead of an error when its node is down
+   * (nil, 0, an empty array...), at its index; undefined otherwise. Request batches only.
+   */
+  misses: (Uint8Array | undefined)[] | undefined;
 }
 
 export type RequestBatch = Batch;
@@ -34,8 +39,8 @@ const MAX_POOLED_LENGTH = 256;
 const pool: Batch[] = [];
 
 export function takeBatch(): Batch {
-  // `traces` is always present (undefined) so every batch has the same shape for the engine.
-  return pool.pop() ?? { count: 0, slots: [], parts: [], bytes: [], traces: undefined };
+  // `traces` and `misses` are always present (undefined) so every batch has the same shape for the engine.
+  return pool.pop() ?? { count: 0, slots: [], parts: [], bytes: [], traces: undefined, misses: undefined };
 }
 
 export function addToBatch(batch: Batch, slot: number, part: number, bytes: Uint8Array): void {
@@ -66,6 +71,7 @@ export function releaseBatch(batch: Batch): void {
   for (let i = 0; i < batch.count; i++) bytes[i] = EMPTY;
   batch.count = 0;
   batch.traces = undefined;
+  batch.misses = undefined;
   if (pool.length < POOL_LIMIT && bytes.length <= MAX_POOLED_LENGTH) pool.push(batch);
 }
 
@@ -78,6 +84,7 @@ export function detachBatch(batch: Batch, copyBytes: (b: Uint8Array) => Uint8Arr
     parts: batch.parts.slice(0, n),
     bytes: batch.bytes.slice(0, n).map(copyBytes),
     traces: batch.traces?.slice(0, n),
+    misses: batch.misses?.slice(0, n).map((m) => (m === undefined ? undefined : copyBytes(m))),
   };
   releaseBatch(batch);
   return copy;

@@ -7,7 +7,7 @@ import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/par
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { internalError, nodeUnavailable } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
-import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, Ejected, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../routing/dispatch.js';
 import { Session } from '../routing/session.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
@@ -161,6 +161,10 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     return this.snapshot.ring;
   }
 
+  get ejected(): Ejected | null {
+    return this.snapshot.ejected;
+  }
+
   receive(msg: ConnectionMessage): void {
     switch (msg.type) {
       case 'Received':
@@ -278,12 +282,12 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.replies.fill(this.replies.open(), -1, bytes);
   }
 
-  forward(node: number, bytes: Uint8Array, slow = false): void {
+  forward(node: number, bytes: Uint8Array, slow = false, miss?: Uint8Array): void {
     const slot = this.replies.open();
     if (this.lastLeasedSlot >= this.replies.firstSlot || this.held.length > 0) {
-      return this.hold(false, slot, () => this.enqueue(slow ? this.slowRoutes : this.routes, node, slot, -1, bytes));
+      return this.hold(false, slot, () => this.enqueue(slow ? this.slowRoutes : this.routes, node, slot, -1, bytes, miss));
     }
-    this.enqueue(slow ? this.slowRoutes : this.routes, node, slot, -1, bytes);
+    this.enqueue(slow ? this.slowRoutes : this.routes, node, slot, -1, bytes, miss);
     this.lastSharedSlot = slot;
   }
 
@@ -292,11 +296,18 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     const send = (): void => {
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i];
-        this.enqueue(part.slow === true ? this.slowRoutes : this.routes, part.node, slot, i, part.bytes);
+        this.enqueue(part.slow === true ? this.slowRoutes : this.routes, part.node, slot, i, part.bytes, part.miss);
       }
     };
     if (this.lastLeasedSlot >= this.replies.firstSlot || this.held.length > 0) return this.hold(false, slot, send);
     send();
+    this.lastSharedSlot = slot;
+  }
+
+  quietly(node: number, bytes: Uint8Array): void {
+    const slot = this.replies.openSilent();
+    if (this.lastLeasedSlot >= this.replies.firstSlot || this.held.length > 0) return this.hold(false, slot, () => this.enqueue(this.routes, node, slot, -1, bytes));
+    this.enqueue(this.routes, node, slot, -1, bytes);
     this.lastSharedSlot = slot;
   }
 
@@ -431,11 +442,12 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.nextSnapshot = null;
   }
 
-  private enqueue(routes: (RequestBatch | undefined)[], node: number, slot: number, part: number, bytes: Uint8Array): void {
+  private enqueue(routes: (RequestBatch | undefined)[], node: number, slot: number, part: number, bytes: Uint8Array, miss?: Uint8Array): void {
     if (node >= this.firstPair) this.lastPairSlot = slot;
     let batch = routes[node];
     if (batch === undefined) routes[node] = batch = takeBatch();
     addToBatch(batch, slot, part, bytes);
+    if (miss !== undefined) (batch.misses ??= [])[batch.count - 1] = miss;
   }
 
   private sendRoutes(): void {

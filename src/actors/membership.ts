@@ -11,12 +11,13 @@ import { addToBatch, oneReply, takeBatch } from './batch.js';
 import type { ProxyEvent } from './events.js';
 import { pairBehavior } from './pair.js';
 import { bulk, encodeCommand, OK } from '../protocol/encode.js';
-import { changeRefused } from '../protocol/errors.js';
+import { adminFailed, changeRefused } from '../protocol/errors.js';
 import type { AdminQuery } from '../routing/dispatch.js';
 import { applyChange, ChangeError, describeChange, type MembershipChange } from '../handoff/change.js';
 import type { Control } from '../handoff/control.js';
 import type { Handoff } from '../handoff/handoff.js';
-import { ChangeRefusedError, newer, type MembershipRecord, type RecordMember } from '../handoff/record.js';
+import { ChangeRefusedError, newer, type EjectedMember, type MembershipRecord, type RecordMember } from '../handoff/record.js';
+import { answersProbe, countHints, dropHints, readHints } from '../handoff/hints.js';
 import { copyScriptsAndFunctions } from '../handoff/scripts.js';
 
 export interface MembershipSettings {
@@ -27,6 +28,8 @@ export interface MembershipSettings {
   readonly ackTimeoutMs: number;
   /** How long a barrier PING through a node may take. */
   readonly fenceTimeoutMs: number;
+  /** Taking failed nodes out of the ring and back (config eject). */
+  readonly eject: { readonly enabled: boolean; readonly retryTimeoutMs: number; readonly hintLimit: number };
 }
 
 export interface MembershipOptions {
@@ -79,6 +82,13 @@ class MembershipActor implements Actor<MembershipMessage> {
   private fencing = 0;
   private driving = false;
   private progress = { moved: 0, total: 0 };
+  /** Ejected members being probed now, and when each was last probed. */
+  private readonly probing = new Set<string>();
+  private readonly probedAt = new Map<string, number>();
+  /** Ejections seen in the records followed since start (for metrics). */
+  private ejections = 0;
+  /** Members with a liveness PING in flight (ejection on). */
+  private readonly pinging = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
 
@@ -107,9 +117,11 @@ class MembershipActor implements Actor<MembershipMessage> {
       .with({ type: 'Unsubscribe' }, (m) => void this.subscribers.delete(m.subscriber))
       .with({ type: 'NodeHealth' }, (m) => {
         this.health.set(m.node, { id: m.node, up: m.up, reason: m.reason });
+        this.options.control.setFailing(m.node, !m.up);
         this.log(m.up ? 'info' : 'warn', m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
         this.options.notify?.(m.up ? { event: 'node-up', data: { node: m.node } } : { event: 'node-down', data: { node: m.node, reason: m.reason } });
       })
+      .with({ type: 'NodeFailing' }, (m) => this.nodeFailing(m.node))
       .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
       .with({ type: 'GetRing' }, (m) => this.ctx.tell(m.replyTo, this.ringInfo()))
       .with({ type: 'Admin' }, (m) => this.admin(m.query, m.replyTo, m.slot))
@@ -177,7 +189,14 @@ class MembershipActor implements Actor<MembershipMessage> {
       const { runtime } = this.ctx;
       setTimeout(() => runtime.stop(pair.actor), PAIR_GRACE_MS).unref();
     }
-    this.snapshot = { ring: routing, nodes };
+    const ejected = record.ejected ?? [];
+    const wasOut = new Set((before.ejected ?? []).map((e) => e.id));
+    this.ejections += ejected.filter((e) => !wasOut.has(e.id)).length;
+    this.snapshot = {
+      ring: routing,
+      nodes,
+      ejected: ejected.length === 0 ? null : { ring: Ring.build([...record.members, ...ejected].map(member), record.epoch), ids: new Set(ejected.map((e) => e.id)) },
+    };
     this.options.published(this.snapshot);
     for (const s of this.subscribers) this.ctx.tell(s, changed(this.snapshot));
 
@@ -253,6 +272,8 @@ class MembershipActor implements Actor<MembershipMessage> {
   private tick(): void {
     if (this.stopped) return;
     this.heartbeat();
+    this.pingMembers();
+    this.probeEjected();
     const { store } = this.options.control;
     void store
       .read()
@@ -306,6 +327,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     const text = describeChange(change);
     if (!this.recorded) return 'membership changes need the membership record, and no node could be reached to hold it; try again once a node is up';
     if (current.state !== 'stable' || this.driving) return this.overtaken(text);
+    if (change.op === 'remove' && current.ejected?.some((e) => e.id === change.node || e.address === change.node)) return this.forget(current, change.node, text);
     let members: RecordMember[];
     try {
       members = applyChange(current.members, change);
@@ -323,6 +345,7 @@ class MembershipActor implements Actor<MembershipMessage> {
       change: text,
       driver: this.options.settings.proxyId,
       changedAt: Date.now(),
+      ...ejectedAfter(current, change),
     };
     this.options.control.ensure(members);
     // A node that does not answer would take its share of the keys into a hole: refuse it now.
@@ -360,6 +383,114 @@ class MembershipActor implements Actor<MembershipMessage> {
       (error: unknown) => this.ctx.tell(this.ctx.self, { type: 'Driven', error: (error as Error).message }),
     );
     return null;
+  }
+
+  // Ejection (config eject): a failing member leaves the ring, and comes back once it answers.
+
+  private nodeFailing(id: string): void {
+    const r = this.record;
+    if (!this.options.settings.eject.enabled || this.driving || r.state !== 'stable' || !r.members.some((m) => m.id === id)) return;
+    // Never the last member that answers: its keys would have nowhere to go.
+    if (!r.members.some((m) => m.id !== id && this.health.get(m.id)?.up === true)) return;
+    this.driving = true;
+    // Failing: the record is neither decided nor copied there (a frozen node would hold the write up).
+    this.options.control.setFailing(id, true);
+    const gone = r.members.find((m) => m.id === id)!;
+    const next: MembershipRecord = {
+      epoch: r.epoch + 1,
+      revision: 0,
+      members: r.members.filter((m) => m !== gone),
+      state: 'stable',
+      change: describeChange({ op: 'eject', node: id }),
+      ejected: [...(r.ejected ?? []), { ...gone, since: Date.now() }],
+      changedAt: Date.now(),
+    };
+    this.write(r, next).then(
+      () => {
+        this.log('warn', 'node ejected', { node: id, epoch: next.epoch, retryInMs: this.options.settings.eject.retryTimeoutMs });
+        this.ctx.tell(this.ctx.self, { type: 'Driven' });
+      },
+      // Another proxy ejected it first, or made another change: that record is followed.
+      (error: unknown) => this.ctx.tell(this.ctx.self, { type: 'Driven', error: error instanceof ChangeRefusedError ? undefined : (error as Error).message }),
+    );
+  }
+
+  /**
+   * With ejection on, a PING through each member's queue every heartbeat: a node that stops
+   * answering while no client asks it anything (frozen, its connection still open) still fails
+   * requests, so its NodeActor counts it toward eject.failureLimit. One PING in flight per member.
+   */
+  private pingMembers(): void {
+    if (!this.options.settings.eject.enabled) return;
+    for (const m of this.record.members) {
+      const node = this.nodes.get(m.id);
+      if (node === undefined || this.pinging.has(m.id)) continue;
+      this.pinging.add(m.id);
+      const done = () => this.pinging.delete(m.id);
+      void this.ctx.runtime
+        .ask(node.actor, (replyTo) => ({ type: 'Route', replyTo, batch: pingBatch() }), PING_ANSWER_MS)
+        .then(done, done);
+    }
+  }
+
+  /** Ejected members whose retry time has come are asked PING and a read; one that answers comes back. */
+  private probeEjected(): void {
+    const { eject } = this.options.settings;
+    const r = this.record;
+    if (!eject.enabled || r.ejected === undefined || r.state !== 'stable' || this.driving) return;
+    const now = Date.now();
+    for (const e of r.ejected) {
+      if (this.probing.has(e.id) || now - Math.max(e.since, this.probedAt.get(e.id) ?? 0) < eject.retryTimeoutMs) continue;
+      this.probing.add(e.id);
+      this.probedAt.set(e.id, now);
+      void answersProbe(e.address, this.options.settings.fenceTimeoutMs).then(async (answered: boolean) => {
+        this.probing.delete(e.id);
+        this.log('info', 'ejected node probed', { node: e.id, answered });
+        if (!answered || this.stopped) return;
+        const refused = await this.change({ op: 'return', member: { id: e.id, address: e.address, weight: e.weight } }).catch((error: unknown) => (error as Error).message);
+        if (refused !== null) this.log('info', 'ejected node not brought back yet', { node: e.id, why: refused });
+      });
+    }
+  }
+
+  /** REMOVENODE of an ejected member: it is forgotten, with its hints; no key moves. */
+  private async forget(current: MembershipRecord, node: string, text: string): Promise<string | null> {
+    const gone = current.ejected!.find((e) => e.id === node || e.address === node)!;
+    const next: MembershipRecord = {
+      ...current,
+      epoch: current.epoch + 1,
+      revision: 0,
+      change: text,
+      ejected: current.ejected!.filter((e) => e !== gone),
+      changedAt: Date.now(),
+    };
+    try {
+      await this.write(current, next);
+    } catch (error) {
+      if (error instanceof ChangeRefusedError) return `${text}: ${error.message}`;
+      throw error;
+    }
+    await dropHints(this.options.control, current.members, gone.id);
+    return null;
+  }
+
+  /**
+   * Deletes the returning member's copy of every key written while it was out (the hints every
+   * member holds); when hints overflowed or cannot all be read, flushes it instead.
+   */
+  private async clearStaleCopies(record: MembershipRecord): Promise<void> {
+    const id = record.returning!;
+    const { control } = this.options;
+    const target = control.dataEnd(id)?.client;
+    if (target === undefined) return;
+    const hints = await readHints(control, record.previous ?? [], id);
+    if (hints === null) {
+      this.log('warn', 'flushing a returning node: its hints overflowed eject.hintLimit or could not all be read', { node: id });
+      await target.flushdb();
+      return;
+    }
+    for (let at = 0; at < hints.length; at += 1000) await target.unlink(...hints.slice(at, at + 1000));
+    this.log('info', 'deleted the stale copies of a returning node', { node: id, keys: hints.length });
   }
 
   /** Copies the scripts and functions of a member that answers to a joining node; null once done, else why not. */
@@ -404,6 +535,8 @@ class MembershipActor implements Actor<MembershipMessage> {
       if (!(error instanceof ChangeRefusedError)) throw error;
       return this.abandon(prepare, error.message);
     }
+    // A member coming back loses its copies of the keys written while it was out, before any moves to it.
+    if (prepare.returning !== undefined) await this.clearStaleCopies(prepare);
     const go: MembershipRecord = { ...prepare, revision: 1, state: 'handoff' };
     await this.write(prepare, go);
     await this.migrate(go);
@@ -419,6 +552,8 @@ class MembershipActor implements Actor<MembershipMessage> {
       change: record.change,
       abandoned: true,
       changedAt: Date.now(),
+      // A return abandoned leaves the member ejected, as it was.
+      ejected: record.returning === undefined ? record.ejected : [...(record.ejected ?? []), ...ejectedAgain(record)],
     };
     await this.write(record, back);
   }
@@ -475,8 +610,13 @@ class MembershipActor implements Actor<MembershipMessage> {
       keysMoved: moved,
       keysTotalEstimate: total,
       changedAt: record.changedAt,
+      ejected: record.ejected,
     };
     await this.write(record, stable);
+    if (record.returning !== undefined) {
+      await dropHints(this.options.control, record.members, record.returning);
+      this.log('info', 'node returned', { node: record.returning, epoch: record.epoch });
+    }
   }
 
   /** Keys the old owners hold times the share of their hash space that moves. */
@@ -499,9 +639,11 @@ class MembershipActor implements Actor<MembershipMessage> {
 
   private admin(query: AdminQuery, replyTo: Address, slot: number): void {
     const answer = (bytes: Uint8Array): void => this.ctx.tell(replyTo, { type: 'Replied', batch: oneReply(slot, bytes) } satisfies Replied);
+    // Every query is answered, with an error if building the text failed, so no client waits forever.
+    const failed = (error: unknown) => answer(adminFailed(query.op, (error as Error).message));
     match(query)
-      .with({ op: 'nodes' }, () => answer(bulk(this.nodesText())))
-      .with({ op: 'status' }, () => void this.statusText().then((text) => answer(bulk(text))))
+      .with({ op: 'nodes' }, () => void this.nodesText().then((text) => answer(bulk(text)), failed))
+      .with({ op: 'status' }, () => void this.statusText().then((text) => answer(bulk(text)), failed))
       .with({ op: 'change' }, (q) =>
         void this.change(q.change).then(
           (refused) => answer(refused === null ? OK : changeRefused(refused)),
@@ -511,13 +653,25 @@ class MembershipActor implements Actor<MembershipMessage> {
       .exhaustive();
   }
 
-  /** JUPITER NODES: one line per member, `<id> address=<host:port> weight=<w> state=<up|down> share=<fraction of keys>`. */
-  private nodesText(): string {
-    const shares = this.ring.keyShares();
-    const address = new Map(this.record.members.map((m) => [m.id, m.address]));
-    const line = (m: Member, i: number): string =>
-      `${m.id} address=${address.get(m.id)} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`;
-    return this.ring.members.map(line).join('');
+  /**
+   * JUPITER NODES: one line per member, `<id> address=<host:port> weight=<w> state=<up|down> share=<fraction of keys>`,
+   * then one per ejected member, `state=ejected since=<unix time> hints=<keys written meanwhile>`.
+   */
+  private async nodesText(): Promise<string> {
+    // One ring and record throughout: the hint counts are awaited, and a change may land meanwhile.
+    const { ring, record } = this;
+    const shares = ring.keyShares();
+    const address = new Map(record.members.map((m) => [m.id, m.address]));
+    const members = ring.members.map(
+      (m, i) => `${m.id} address=${address.get(m.id)} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`,
+    );
+    const ejected = await Promise.all(
+      (record.ejected ?? []).map(async (e) => {
+        const hints = await countHints(this.options.control, record.members, e.id);
+        return `${e.id} address=${e.address} weight=${e.weight} state=ejected share=0.0000 since=${Math.floor(e.since / 1000)} hints=${hints}\n`;
+      }),
+    );
+    return members.join('') + ejected.join('');
   }
 
   /** JUPITER STATUS: INFO-style lines. */
@@ -545,6 +699,7 @@ class MembershipActor implements Actor<MembershipMessage> {
       `move_method:${this.options.handoff.method}`,
       `move_failures:${this.options.handoff.premoveFailures}`,
       `record:${this.recorded ? 'ok' : 'unreachable'}`,
+      `ejected:${(r.ejected ?? []).map((e) => `${e.id}@${Math.floor(e.since / 1000)}`).join(',')}`,
     ];
     return lines.join('\r\n') + '\r\n';
   }
@@ -570,11 +725,25 @@ class MembershipActor implements Actor<MembershipMessage> {
       epoch: this.record.epoch,
       state: this.record.state,
       nodes: this.ring.members.map((m) => this.health.get(m.id) ?? { id: m.id, up: false }),
+      ejected: (this.record.ejected ?? []).map((e) => ({ id: e.id, since: e.since })),
+      ejections: this.ejections,
     };
   }
 }
 
 const member = (m: RecordMember): Member => ({ id: m.id, weight: m.weight });
+
+/** What a change does to the ejected list: a returning member leaves it (and is named). */
+function ejectedAfter(current: MembershipRecord, change: MembershipChange): Pick<MembershipRecord, 'ejected' | 'returning'> {
+  if (change.op !== 'return') return { ejected: current.ejected };
+  return { ejected: current.ejected?.filter((e) => e.id !== change.member.id), returning: change.member.id };
+}
+
+/** The returning member of an abandoned return, ejected again from now. */
+function ejectedAgain(record: MembershipRecord): EjectedMember[] {
+  const back = record.members.find((m) => m.id === record.returning);
+  return back === undefined ? [] : [{ ...back, since: Date.now() }];
+}
 const involvedIn = (r: MembershipRecord): readonly RecordMember[] => [...r.members, ...(r.previous ?? [])];
 const previousRingOf = (r: MembershipRecord): Ring | null => (r.previous === undefined ? null : Ring.build(r.previous.map(member), r.epoch - 1));
 const changed = (snapshot: RingSnapshot): RingChanged => ({ type: 'RingChanged', snapshot });
@@ -582,6 +751,9 @@ const TICK: MembershipMessage = { type: 'Tick' };
 const GO = { type: 'Go' } as const;
 const ABANDON = { type: 'Abandon' } as const;
 const PING = encodeCommand(['PING']);
+
+/** A NodeActor answers every request (a reply, or an error at backend.requestTimeoutMs); this only guards against a lost actor. */
+const PING_ANSWER_MS = 60_000;
 
 function pingBatch() {
   const batch = takeBatch();

@@ -7,7 +7,7 @@ import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
 import type { LinkName } from './link.js';
-import type { AdminQuery, BlobRequest, PubSubKind } from '../routing/dispatch.js';
+import type { AdminQuery, BlobRequest, Ejected, PubSubKind } from '../routing/dispatch.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { MembershipRecord } from '../handoff/record.js';
 import type { SpanContext } from '@opentelemetry/api';
@@ -16,6 +16,8 @@ import type { SpanContext } from '@opentelemetry/api';
 export interface RingSnapshot {
   /** During a handoff, the routing ring of Ring.transitionFrom(): owner indices past its members are pairs. */
   readonly ring: Ring;
+  /** Members ejected for failing, whose keys' writes leave hints; null when none are. */
+  readonly ejected: Ejected | null;
   /**
    * NodeActor address of ring.members[i]; during a handoff, followed by the PairActor of each
    * pair, so that nodes[ownerIndex(hash)] is where any request goes.
@@ -129,12 +131,15 @@ export type PairMessage =
 
 /** A NodeActor's shared link went up or down. */
 export type NodeHealth = { readonly type: 'NodeHealth'; readonly node: string; readonly up: boolean; readonly reason?: string };
+/** A NodeActor has failed eject.failureLimit requests or connects in a row. */
+export type NodeFailing = { readonly type: 'NodeFailing'; readonly node: string };
 
 export type MembershipMessage =
   /** A connection wants every new ring snapshot (it gets the current one at once). */
   | { readonly type: 'Subscribe'; readonly subscriber: Address }
   | { readonly type: 'Unsubscribe'; readonly subscriber: Address }
   | NodeHealth
+  | NodeFailing
   /** Answered with a MembershipStatus. */
   | { readonly type: 'GetStatus'; readonly replyTo: Address }
   /** Answered with a RingInfo. */
@@ -213,6 +218,10 @@ export interface MembershipStatus {
   readonly epoch: number;
   readonly state: MembershipRecord['state'];
   readonly nodes: readonly NodeStatus[];
+  /** Members out of the ring now (eject), with when each left (Unix ms). */
+  readonly ejected: readonly { readonly id: string; readonly since: number }[];
+  /** Ejections this proxy has seen since it started. */
+  readonly ejections: number;
 }
 
 /** One member of the ring as the embedding API shows it. */

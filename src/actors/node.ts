@@ -15,7 +15,7 @@ import { internalError, leaseLimit, leaseLost, nodeBusy, nodeProtocolError, node
 import { BackendLink, nextGeneration, type LinkName } from './link.js';
 import { encodeCommand } from '../protocol/encode.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
-import type { ConnectionMessage, NodeHealth, NodeMessage, NodeStats, PubSubMessage, Replied } from './messages.js';
+import type { ConnectionMessage, NodeFailing, NodeHealth, NodeMessage, NodeStats, PubSubMessage, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
@@ -53,6 +53,8 @@ export interface NodeOptions {
   readonly health?: Address;
   /** Who gets what the node's subscriber connection pushes (the PubSubActor). */
   readonly pubsub?: Address;
+  /** With ejection on: consecutive failed requests or connects after which the health actor hears NodeFailing. */
+  readonly failureLimit?: number;
 }
 
 /** A connection leased to one client (its transaction, watch or blocking command). */
@@ -110,6 +112,8 @@ class NodeActor implements Actor<NodeMessage> {
   private probe: Probe | null = null;
   /** Down was reported and no up since: a node that never comes up is reported once, not per retry. */
   private reportedDown = false;
+  /** Requests timed out and connects failed since the node last answered (for ejection). */
+  private failuresInARow = 0;
   // Counts for metrics: a few additions per batch, nothing per request.
   private requests = 0;
   private slowRequests = 0;
@@ -279,7 +283,7 @@ class NodeActor implements Actor<NodeMessage> {
       this.refuse(link, replyTo, batch, link.state === 'down' ? this.errors.unavailable : this.errors.busy);
       return;
     }
-    const { count, slots, parts, bytes, traces } = batch;
+    const { count, slots, parts, bytes, traces, misses } = batch;
     if (link === this.main || link === this.main3) this.requests += count;
     else this.slowRequests += count;
     const at = Date.now();
@@ -288,7 +292,7 @@ class NodeActor implements Actor<NodeMessage> {
     const { pending } = link;
     for (let i = 0; i < count; i++) {
       const hop = traces === undefined ? undefined : this.arrivedTraced(link, traces[i]);
-      pending.push(peer, slots[i], parts[i], at, hop);
+      pending.push(peer, slots[i], parts[i], at, hop, misses?.[i]);
       link.queue(bytes[i]);
     }
     releaseBatch(batch);
@@ -302,7 +306,12 @@ class NodeActor implements Actor<NodeMessage> {
       const failure = this.failureOf(error);
       for (const trace of traces) if (trace !== undefined) link.tracing.refused(trace, link.pending.length, failure, error);
     }
-    this.ctx.tell(replyTo, replied(answerAll(batch, error)));
+    const answers = answerAll(batch, error);
+    // eject.onDown miss: a read for a node that is down gets its miss, not the error.
+    if (batch.misses !== undefined && error === this.errors.unavailable) {
+      for (let i = 0; i < batch.count; i++) if (batch.misses[i] !== undefined) answers.bytes[i] = batch.misses[i]!;
+    }
+    this.ctx.tell(replyTo, replied(answers));
     releaseBatch(batch);
   }
 
@@ -376,7 +385,10 @@ class NodeActor implements Actor<NodeMessage> {
       this.sendAnswers();
       this.lost(link, this.errors.badReply, error.message);
     }
-    if (pending.length < before) link.lastProgress = Date.now();
+    if (pending.length < before) {
+      link.lastProgress = Date.now();
+      this.failuresInARow = 0;
+    }
     this.sendAnswers();
     if (link.name === 'lease') {
       const lease = this.leaseLinks.get(link);
@@ -544,7 +556,10 @@ class NodeActor implements Actor<NodeMessage> {
     // Down once it was up, or the first time it fails to come up at all (a wrong address).
     if (link === this.main && (wasUp || !this.reportedDown)) this.report(false, reason);
     // A node the shared link finds down or unresponsive fails its leased clients too (a blocked one gets the error).
-    if (link === this.main) for (const lease of [...this.leases.values()]) this.endLease(lease, error);
+    if (link === this.main) {
+      for (const lease of [...this.leases.values()]) this.endLease(lease, error);
+      this.countFailure();
+    }
     const delay = Math.min(this.options.reconnectMaxDelayMs, 50 * 2 ** Math.min(link.failures - 1, 10));
     link.reconnectTimer = setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Reconnect', link: link.name }), delay);
     link.reconnectTimer.unref();
@@ -564,8 +579,9 @@ class NodeActor implements Actor<NodeMessage> {
     const failure = this.failureOf(error);
     const { pending } = link;
     this.failed += pending.length - link.expired;
+    const down = error === this.errors.unavailable || error === this.errors.timeout;
     for (let k = link.expired; k < pending.length; k++) {
-      const hop = this.answer(link, k, error);
+      const hop = this.answer(link, k, (down ? pending.missAt(k) : undefined) ?? error);
       if (hop !== undefined) link.tracing.failed(hop, failure, error);
     }
     while (pending.length > 0) pending.shift();
@@ -605,12 +621,20 @@ class NodeActor implements Actor<NodeMessage> {
     const error = this.errors.timeout;
     // Requests are queued in time order, so the overdue ones are the oldest.
     while (link.expired < pending.length && now - pending.queuedAtOf(link.expired) > timeoutMs) {
-      const hop = this.answer(link, link.expired, error);
+      const hop = this.answer(link, link.expired, pending.missAt(link.expired) ?? error);
       if (hop !== undefined) link.tracing.failed(hop, 'timeout', error);
       link.expired++;
       this.timeouts++;
+      this.countFailure();
     }
     this.sendAnswers();
+  }
+
+  /** One more failure in a row; every eject.failureLimit of them the health actor hears it. */
+  private countFailure(): void {
+    const limit = this.options.failureLimit;
+    if (limit === undefined || ++this.failuresInARow % limit !== 0 || this.options.health === undefined) return;
+    this.ctx.tell(this.options.health, { type: 'NodeFailing', node: this.options.id } satisfies NodeFailing);
   }
 
   /**

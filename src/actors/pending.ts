@@ -9,6 +9,8 @@ export class PendingQueue<Peer> {
   private parts = new Int32Array(0);
   private queuedAt = new Float64Array(0);
   private hops: (Hop | undefined)[] = [];
+  /** What each request answers instead of a node-down error (eject.onDown miss), if anything. */
+  private misses: (Uint8Array | undefined)[] = [];
   private mask = -1;
   private head = 0;
   private count = 0;
@@ -17,9 +19,10 @@ export class PendingQueue<Peer> {
     return this.count;
   }
 
-  push(peer: Peer, slot: number, part: number, at: number, hop: Hop | undefined): void {
+  push(peer: Peer, slot: number, part: number, at: number, hop: Hop | undefined, miss?: Uint8Array): void {
     if (this.count === this.slots.length) this.grow();
     const i = (this.head + this.count) & this.mask;
+    this.misses[i] = miss;
     this.peers[i] = peer;
     this.slots[i] = slot;
     this.parts[i] = part;
@@ -60,6 +63,11 @@ export class PendingQueue<Peer> {
   queuedAtOf(k: number): number {
     return this.queuedAt[(this.head + k) & this.mask];
   }
+  /** The k-th oldest request's miss answer, if it has one. */
+  missAt(k: number): Uint8Array | undefined {
+    return this.misses[(this.head + k) & this.mask];
+  }
+
   /** The k-th oldest request's hop, taken out (its spans are ended by whoever takes it). */
   takeHopAt(k: number): Hop | undefined {
     const i = (this.head + k) & this.mask;
@@ -71,6 +79,7 @@ export class PendingQueue<Peer> {
   shift(): void {
     this.peers[this.head] = undefined;
     this.hops[this.head] = undefined;
+    this.misses[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.count--;
   }
@@ -82,6 +91,7 @@ export class PendingQueue<Peer> {
     const parts = new Int32Array(size);
     const queuedAt = new Float64Array(size);
     const hops = new Array<Hop | undefined>(size);
+    const misses = new Array<Uint8Array | undefined>(size);
     for (let k = 0; k < this.count; k++) {
       const i = (this.head + k) & this.mask;
       peers[k] = this.peers[i];
@@ -89,12 +99,14 @@ export class PendingQueue<Peer> {
       parts[k] = this.parts[i];
       queuedAt[k] = this.queuedAt[i];
       hops[k] = this.hops[i];
+      misses[k] = this.misses[i];
     }
     this.peers = peers;
     this.slots = slots;
     this.parts = parts;
     this.queuedAt = queuedAt;
     this.hops = hops;
+    this.misses = misses;
     this.mask = size - 1;
     this.head = 0;
   }

@@ -110,7 +110,16 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const nodeOptions = (member: RecordMember, health: Address): NodeOptions => {
     const at = member.address.lastIndexOf(':');
     const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
-    return { id: member.id, host: h, port: Number(member.address.slice(at + 1)), health, pubsub, ...config.backend, maxLeases: config.limits.maxLeasesPerNode };
+    return {
+      id: member.id,
+      host: h,
+      port: Number(member.address.slice(at + 1)),
+      health,
+      pubsub,
+      ...config.backend,
+      maxLeases: config.limits.maxLeasesPerNode,
+      failureLimit: config.eject.enabled ? config.eject.failureLimit : undefined,
+    };
   };
   const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
@@ -136,6 +145,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         heartbeatMs: config.membership.heartbeatMs,
         ackTimeoutMs: config.membership.ackTimeoutMs,
         fenceTimeoutMs: config.backend.requestTimeoutMs + 1000,
+        eject: config.eject,
       },
       control,
       handoff,
@@ -163,7 +173,11 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       traceparentPrefix: config.prefixes.traceparent,
     }),
   );
-  const router = new Router({ prefixes: config.prefixes, placementDatabase: config.membership.database });
+  const router = new Router({
+    prefixes: config.prefixes,
+    placementDatabase: config.membership.database,
+    hints: { database: config.membership.database, limit: config.eject.hintLimit },
+  });
   const limits: ConnectionLimits = {
     parser: {
       maxBulkLength: config.limits.maxBulkLength,
@@ -186,6 +200,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     startedAt,
     membershipDatabase: config.membership.database,
     limits: config.limits,
+    onDown: config.eject.onDown,
     get port() {
       return listeningPort;
     },

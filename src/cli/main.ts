@@ -46,6 +46,8 @@ program
   .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default ${defaults.log.level}; env JUPITER_LOG_LEVEL)`)
   .option('--workers <count>', `proxy processes sharing the port (default ${defaults.workers}; env JUPITER_WORKERS)`, numberOrText)
   .option('--metrics-port <port>', 'serve GET /metrics and /health on this port (default off; env JUPITER_METRICS_PORT)', numberOrText)
+  .option('--eject', 'take a failed node out of the ring until it answers again (default off; env JUPITER_EJECT_ENABLED)')
+  .option('--eject-on-down <what>', `what a read for a down node gets before it is ejected: error or miss (default ${defaults.eject.onDown}; env JUPITER_EJECT_ON_DOWN)`)
   .addHelpText(
     'after',
     '\nExample:\n  jupiter --port 6380 --nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003\n\n' +

@@ -19,6 +19,8 @@ export interface ServeFlags {
   readonly logLevel?: string;
   readonly workers?: number | string;
   readonly metricsPort?: number | string;
+  readonly eject?: boolean;
+  readonly ejectOnDown?: string;
 }
 
 // How long in-flight requests may take to finish after a shutdown signal.
@@ -73,6 +75,7 @@ function loadFrom(flags: ServeFlags): Config {
     workers: flags.workers,
     metrics: flags.metricsPort === undefined ? undefined : { port: flags.metricsPort },
     log: flags.logLevel === undefined ? undefined : { level: flags.logLevel },
+    eject: flags.eject === undefined && flags.ejectOnDown === undefined ? undefined : { enabled: flags.eject, onDown: flags.ejectOnDown },
   };
   return loadConfig({ file: flags.config, flags: options as Partial<ConfigInput>, env: process.env });
 }

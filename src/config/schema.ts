@@ -143,6 +143,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Taking a failed node out of the ring, and back without stale data (README "When a node fails"). */
+    eject: z
+      .object({
+        /** false: a node that is down stays a member, and its keys answer errors (or misses, with onDown). */
+        enabled: z.boolean().default(false),
+        /** Consecutive failed requests or connects before the node is ejected. */
+        failureLimit: z.number().int().min(1).default(2),
+        /** How long an ejected node stays out before it is probed and, if it answers, brought back. */
+        retryTimeoutMs: z.number().int().min(100).default(30000),
+        /** Keys written while a node is out that are remembered per node; past it, the node is flushed on return. */
+        hintLimit: z.number().int().min(0).default(100000),
+        /** What a read for a node that is down, not yet ejected, gets: an error, or a miss (nil). */
+        onDown: z.enum(['error', 'miss']).default('error'),
+      })
+      .strict()
+      .prefault({}),
     /** The JUPITER admin commands (README "Admin commands"). */
     admin: z
       .object({
@@ -211,6 +227,11 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_MEMBERSHIP_DATABASE: { option: 'membership.database', parse: numberOrText },
   JUPITER_HANDOFF_METHOD: { option: 'handoff.method', parse: (v) => v },
   JUPITER_HANDOFF_KEYS_PER_SECOND: { option: 'handoff.keysPerSecond', parse: numberOrText },
+  JUPITER_EJECT_ENABLED: { option: 'eject.enabled', parse: booleanOrText },
+  JUPITER_EJECT_FAILURE_LIMIT: { option: 'eject.failureLimit', parse: numberOrText },
+  JUPITER_EJECT_RETRY_TIMEOUT_MS: { option: 'eject.retryTimeoutMs', parse: numberOrText },
+  JUPITER_EJECT_HINT_LIMIT: { option: 'eject.hintLimit', parse: numberOrText },
+  JUPITER_EJECT_ON_DOWN: { option: 'eject.onDown', parse: (v) => v },
   JUPITER_ADMIN_ENABLED: { option: 'admin.enabled', parse: booleanOrText },
   JUPITER_ADMIN_PASSWORD: { option: 'admin.password', parse: (v) => v },
   JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },

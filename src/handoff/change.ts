@@ -8,7 +8,11 @@ export type MembershipChange =
   | { readonly op: 'weight'; readonly node: string; readonly weight: number }
   | { readonly op: 'replace'; readonly node: string; readonly address: string }
   /** A whole member list (SIGHUP with a changed config file). */
-  | { readonly op: 'set'; readonly members: readonly RecordMember[] };
+  | { readonly op: 'set'; readonly members: readonly RecordMember[] }
+  /** A member that failed leaves the ring, its keys left where they are (it is down). */
+  | { readonly op: 'eject'; readonly node: string }
+  /** An ejected member that answers again comes back with a handoff. */
+  | { readonly op: 'return'; readonly member: RecordMember };
 
 export class ChangeError extends Error {
   constructor(message: string) {
@@ -30,6 +34,10 @@ export function describeChange(change: MembershipChange): string {
       return `REPLACENODE ${change.node} ${change.address}`;
     case 'set':
       return `SETNODES ${change.members.map((m) => (m.id === m.address ? m.address : `${m.id}=${m.address}`) + `:${m.weight}`).join(',')}`;
+    case 'eject':
+      return `EJECT ${change.node}`;
+    case 'return':
+      return `RETURN ${change.member.id}`;
   }
 }
 
@@ -65,6 +73,13 @@ export function applyChange(members: readonly RecordMember[], change: Membership
       if (members.some((m) => m.address === change.address)) throw new ChangeError(`${change.address} is already a member's address`);
       return members.map((m) => (m === target ? { ...m, address: change.address } : m));
     }
+    case 'eject': {
+      const gone = find(members, change.node);
+      if (members.length === 1) throw new ChangeError(`'${gone.id}' is the last member and is not ejected`);
+      return members.filter((m) => m !== gone);
+    }
+    case 'return':
+      return [...members, change.member];
     case 'set': {
       const same = (a: RecordMember, b: RecordMember) => a.id === b.id && a.address === b.address && a.weight === b.weight;
       if (change.members.length === members.length && change.members.every((m) => members.some((n) => same(m, n)))) {

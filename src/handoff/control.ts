@@ -32,14 +32,22 @@ interface Clients {
 export class Control {
   private readonly clients = new Map<string, Clients>();
   private readonly recordEnds = new Map<string, NodeEnd>();
+  /** Members known to be failing (down, or frozen), which record writes and reads skip. */
+  private readonly failing = new Set<string>();
   /** The record over every known node; follows ensure() and retain(). */
-  readonly store = new RecordStore(this.recordEnds);
+  readonly store = new RecordStore(this.recordEnds, (id) => this.failing.has(id));
 
   constructor(
     private readonly settings: ControlSettings,
     /** Called on every announcement, from any node. */
     private readonly announced: () => void,
   ) {}
+
+  /** What the proxy has learned of a node's health: a failing one is skipped by record writes and reads. */
+  setFailing(id: string, failing: boolean): void {
+    if (failing) this.failing.add(id);
+    else this.failing.delete(id);
+  }
 
   /** The data client of a node by member id. */
   dataEnd(id: string): NodeEnd | undefined {

@@ -20,6 +20,11 @@ export interface RecordMember {
   readonly weight: number;
 }
 
+/** A member taken out of the ring because it failed, and since when (ms since the epoch of time). */
+export interface EjectedMember extends RecordMember {
+  readonly since: number;
+}
+
 export interface MembershipRecord {
   readonly epoch: number;
   /** Counts the updates within one epoch (prepare, handoff, each drained owner, stable). */
@@ -43,6 +48,10 @@ export interface MembershipRecord {
   readonly keysTotalEstimate?: number;
   /** When this epoch was proposed (ms since the epoch of time). */
   readonly changedAt: number;
+  /** Members out of the ring while they fail; writes of their keys leave hints on the others. */
+  readonly ejected?: readonly EjectedMember[];
+  /** During a handoff: the ejected member coming back, whose stale copies go before keys move to it. */
+  readonly returning?: string;
 }
 
 export class ChangeRefusedError extends Error {
@@ -91,8 +100,19 @@ export function arbitersOf(members: readonly RecordMember[]): string[] {
 }
 
 export class RecordStore {
-  /** `ends` has an end for every node the record may live on (members old and new). */
-  constructor(private readonly ends: ReadonlyMap<string, NodeEnd>) {}
+  /**
+   * `ends` has an end for every node the record may live on (members old and new); `failing` says
+   * which the proxy knows to be failing (a frozen node keeps its connection but answers nothing),
+   * skipped like a node whose connection is lost.
+   */
+  constructor(
+    private readonly ends: ReadonlyMap<string, NodeEnd>,
+    private readonly failing: (id: string) => boolean = () => false,
+  ) {}
+
+  private usable(end: NodeEnd): boolean {
+    return !isDown(end.client) && !this.failing(end.id);
+  }
 
   /** The newest record any reachable node holds, or null when none holds one. */
   async read(): Promise<MembershipRecord | null> {
@@ -119,7 +139,7 @@ export class RecordStore {
     const tried: string[] = [];
     for (const arbiterId of arbitersOf(current?.members ?? next.members)) {
       const arbiter = this.ends.get(arbiterId);
-      if (arbiter === undefined || isDown(arbiter.client)) {
+      if (arbiter === undefined || !this.usable(arbiter)) {
         tried.push(`${arbiterId} (down)`);
         continue;
       }
@@ -208,7 +228,7 @@ export class RecordStore {
   /** The ends of `ids` (every known node by default) whose connection is not lost. */
   private liveEnds(ids?: readonly string[]): NodeEnd[] {
     const ends = ids === undefined ? [...this.ends.values()] : ids.flatMap((id) => this.ends.get(id) ?? []);
-    return ends.filter((e) => !isDown(e.client));
+    return ends.filter((e) => this.usable(e));
   }
 }
 

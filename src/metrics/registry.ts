@@ -53,6 +53,17 @@ export function createRegistry(source: MetricsSource): Registry {
       for (const n of (await source.membership()).nodes) this.set({ node: n.id }, n.up ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'jupiter_node_ejected',
+    help: 'Members out of the ring now (eject), each with when it left (Unix seconds).',
+    labelNames: ['node'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const e of (await source.membership()).ejected) this.set({ node: e.id }, Math.floor(e.since / 1000));
+    },
+  });
+  readCounter(registry, 'jupiter_ejections_total', 'Members ejected (eject) since this proxy started.', [], async (set) => set({}, (await source.membership()).ejections));
   const perNode = (read: (s: NodeStats) => number) => async (set: (labels: Record<string, string>, value: number) => void) => {
     for (const s of await source.nodes()) set({ node: s.node }, read(s));
   };

@@ -24,6 +24,10 @@ export interface CommandSpec {
   readonly pubsub: boolean;
   /** May add data (Redis's denyoom flag: SET, HSET, LPUSH...; not DEL or EXPIRE). */
   readonly grows: boolean;
+  /** Changes its keys (Redis's write flag: SET, DEL, EXPIRE...), or may (scripts and functions). */
+  readonly writes: boolean;
+  /** Only reads (Redis's readonly flag): a miss is a fair answer when its node is down. */
+  readonly readonly: boolean;
   /** Known to run long on a big dataset: sent over a node's side link, off the shared pipeline. */
   readonly slow: boolean;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
@@ -51,6 +55,8 @@ function toSpec(name: string, raw: RawSpec): CommandSpec {
     blocking: raw.flags.includes('blocking'),
     pubsub: raw.flags.includes('pubsub'),
     grows: raw.flags.includes('denyoom'),
+    writes: raw.flags.includes('write') || raw.flags.includes('script_runner'),
+    readonly: raw.flags.includes('readonly'),
     slow: SLOW.has(name.split('|')[0]),
     subcommands: subs,
   };

@@ -94,6 +94,7 @@ export const adminNeedsAuth = line('NOAUTH JUPITER admin commands need JUPITER A
 export const badAdminArgument = (text: string): Buffer => line(`ERR ${text.replace(/[\r\n]/g, ' ')}`);
 /** A membership change that was refused: already running, lost to another, not applicable. */
 export const changeRefused = (text: string): Buffer => line(`ERR ${text.replace(/[\r\n]/g, ' ')}`);
+export const adminFailed = (subcommand: string, why: string): Buffer => line(`ERR JUPITER ${subcommand.toUpperCase()} failed: ${why.replace(/[\r\n]/g, ' ')}`);
 
 /** A BLOB.* command that failed: a missing chunk, a checksum mismatch, a node error. */
 export const blobFailed = (message: string): Buffer => line(`ERR ${message.replace(/[\r\n]/g, ' ')}`);

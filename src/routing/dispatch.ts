@@ -15,6 +15,8 @@ export interface Part {
   readonly bytes: Uint8Array;
   /** A command known to be slow: sent over the node's side link, off the shared pipeline. */
   readonly slow?: boolean;
+  /** What it answers instead of an error when the node is down (eject.onDown miss; routing/miss.ts). */
+  readonly miss?: Uint8Array;
 }
 
 export type Merge = (replies: readonly Uint8Array[]) => Uint8Array;
@@ -73,22 +75,37 @@ export interface ProxyFacts {
   /** The nodes' database holding jupiter's own data (membership record, loaded scripts). */
   readonly membershipDatabase: number;
   readonly limits: { readonly maxClients: number; readonly idleTimeoutSeconds: number };
+  /** eject.onDown: what a read for a node that is down gets, an error or a miss. */
+  readonly onDown: 'error' | 'miss';
   connectedClients(): number;
   /** Every client connected to this proxy (this process), for CLIENT LIST and CLIENT KILL. */
   clients(): Iterable<ClientState>;
 }
 
+/** While members are ejected (they failed): the ring with them back in, and their ids. */
+export interface Ejected {
+  readonly ring: Ring;
+  readonly ids: ReadonlySet<string>;
+}
+
 export interface Dispatch {
   readonly ring: Ring;
+  /** Members out of the ring because they failed, or null (almost always). */
+  readonly ejected: Ejected | null;
   readonly hashTags: boolean;
   readonly client: ClientState;
   readonly proxy: ProxyFacts;
   /** Answers now with bytes jupiter built. */
   reply(bytes: Uint8Array): void;
-  /** Sends the bytes to one node (index into ring.members); its reply goes back untouched. */
-  forward(node: number, bytes: Uint8Array, slow?: boolean): void;
+  /**
+   * Sends the bytes to one node (index into ring.members); its reply goes back untouched. `miss`:
+   * what it answers instead of an error when the node is down (eject.onDown miss).
+   */
+  forward(node: number, bytes: Uint8Array, slow?: boolean, miss?: Uint8Array): void;
   /** Sends each part to its node and answers with merge() of their replies, in part order. */
   fragment(parts: readonly Part[], merge: Merge): void;
+  /** Sends bytes of jupiter's own to a node, ahead of what follows there; the reply is dropped. */
+  quietly(node: number, bytes: Uint8Array): void;
   /** Answers with what the MembershipActor says to an admin query. */
   askMembership(query: AdminQuery): void;
   /** Answers with what the BlobActor makes of a BLOB.* command. */

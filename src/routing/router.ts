@@ -4,6 +4,8 @@
 import { arityOk, keyPositions, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
 import { notInTransaction, onlySubscribeCommands, unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
 import { placementWrite } from '../handoff/placement-index.js';
+import { hintWrite } from '../handoff/hints.js';
+import { missOf } from './miss.js';
 import { hashedPart, ownerOfKey } from './hashkey.js';
 import { compileOptionTest, stripOptions, type OptionPrefixes, type RoutingOptions } from './options.js';
 import { shapeOf } from './shapes/index.js';
@@ -15,6 +17,8 @@ export interface RouterConfig {
   readonly prefixes: OptionPrefixes;
   /** The membership database, where hash=/index= writes record their keys; unset: not recorded. */
   readonly placementDatabase?: number;
+  /** Where writes of an ejected member's keys leave their hints, and how many are kept. */
+  readonly hints?: { readonly database: number; readonly limit: number };
 }
 
 const requestReply = (replies: readonly Uint8Array[]): Uint8Array => replies[1];
@@ -39,6 +43,8 @@ export class Router {
       d.reply(onlySubscribeCommands(spec.name));
       return options?.traceparent;
     }
+    // While a member is ejected, a write of one of its keys leaves a hint where the write lands, ahead of it.
+    if (d.ejected !== null && spec.writes) this.hint(req, spec, options?.hashKey, d);
     const { session } = d.client;
     if (session.inMulti || shape.session !== undefined) {
       const hashKey = hashKeyOf(options, req, spec, d);
@@ -73,8 +79,30 @@ export class Router {
     const slow = isSlow(req, spec);
     const database = this.config.placementDatabase;
     const placed = database !== undefined && spec.grows ? keysPlacedApart(req, spec, hashKey, d.hashTags) : [];
-    if (placed.length === 0) return d.forward(node, req.raw, slow);
+    if (placed.length === 0) return d.forward(node, req.raw, slow, d.proxy.onDown === 'miss' ? missOf(spec, d.client.resp3, req.argc - 1) : undefined);
     d.fragment([{ node, bytes: placementWrite(database!, placed, hashKey) }, { node, bytes: req.raw, slow }], requestReply);
+  }
+
+  /** Hints each key the request writes whose owner, ejected members counted, is one of them. */
+  private hint(req: RequestView, spec: CommandSpec, hashKey: string | undefined, d: Dispatch): void {
+    const hints = this.config.hints;
+    if (hints === undefined || !spec.keyed) return;
+    const ejected = d.ejected!;
+    const positions = spec.singleKey ? [1] : keyPositions(spec.name, req.argStrings());
+    // Keys placed by hash= live where their hash key does.
+    const by = hashKey === undefined ? null : Buffer.from(hashKey, 'latin1');
+    const perMember = new Map<string, { node: number; keys: Buffer[] }>();
+    for (const i of positions) {
+      const key = req.argBuffer(i);
+      const placed = by ?? key;
+      const owner = ejected.ring.members[ownerOfKey(ejected.ring, placed, 0, placed.length, d.hashTags)].id;
+      if (!ejected.ids.has(owner)) continue;
+      const node = ownerOfKey(d.ring, placed, 0, placed.length, d.hashTags);
+      const entry = perMember.get(`${owner}\n${node}`) ?? { node, keys: [] };
+      entry.keys.push(Buffer.from(key));
+      perMember.set(`${owner}\n${node}`, entry);
+    }
+    for (const [pair, { node, keys }] of perMember) d.quietly(node, hintWrite(hints.database, pair.split('\n')[0], hints.limit, keys));
   }
 
   /** The command (or subcommand) spec, or undefined after replying with Redis's error. */

@@ -130,6 +130,7 @@ function render(d: Dispatch, asked: Set<string>, nodes: NodeInfo[], unavailable:
       ['nodes_unavailable', String(unavailable)],
       ['ring_epoch', String(d.ring.epoch)],
       ...d.ring.members.map((m, i) => [`node${i}`, `id=${m.id},weight=${m.weight}`] as [string, string]),
+      ['ejected', [...(d.ejected?.ids ?? [])].join(',')],
     ]),
   ]);
   const out: string[] = [];

@@ -5,11 +5,14 @@ import { crossSlot, needsHashKey } from '../../protocol/errors.js';
 import { keyPositions } from '../../protocol/commands.js';
 import { ownerOfKey, ownerOfKeyString } from '../hashkey.js';
 import type { Shape } from '../dispatch.js';
+import { missOf } from '../miss.js';
 import { typedName } from '../request.js';
 
 export const singleKey: Shape = {
-  dispatch(req, _spec, d) {
-    d.forward(ownerOfKey(d.ring, req.raw, req.starts[1], req.ends[1], d.hashTags), req.raw);
+  dispatch(req, spec, d) {
+    const node = ownerOfKey(d.ring, req.raw, req.starts[1], req.ends[1], d.hashTags);
+    if (d.proxy.onDown === 'error') d.forward(node, req.raw);
+    else d.forward(node, req.raw, false, missOf(spec, d.client.resp3));
   },
 };
 
@@ -23,7 +26,7 @@ export const sameNodeKeys: Shape = {
     for (let i = 1; i < positions.length; i++) {
       if (ownerOfKeyString(d.ring, args[positions[i]], d.hashTags) !== node) return d.reply(crossSlot);
     }
-    d.forward(node, req.raw);
+    d.forward(node, req.raw, false, d.proxy.onDown === 'miss' ? missOf(spec, d.client.resp3, positions.length) : undefined);
   },
 };
 

@@ -11,6 +11,7 @@ import { ownerOfKey } from '../hashkey.js';
 import { allOk, firstError, sumIntegers } from '../merge.js';
 import type { Dispatch, Merge, Part, Shape } from '../dispatch.js';
 import type { RequestView } from '../request.js';
+import { missOf } from '../miss.js';
 
 /** Key groups of one request: the group of each key, and each group's node, in first-seen order. */
 interface Groups {
@@ -60,6 +61,13 @@ function partCommand(req: RequestView, step: number, groups: Groups, g: number):
   return out;
 }
 
+/** How many keys group g holds. */
+function keysIn(groups: Groups, g: number): number {
+  let n = 0;
+  for (let k = 0; k < groups.groupOf.length; k++) if (groups.groupOf[k] === g) n++;
+  return n;
+}
+
 function splitShape(step: number, mergeFor: (groups: Groups) => Merge): Shape {
   return {
     dispatch(req, spec, d) {
@@ -69,6 +77,10 @@ function splitShape(step: number, mergeFor: (groups: Groups) => Merge): Shape {
       if (nodes.length === 1) return d.forward(nodes[0], req.raw);
       const parts: Part[] = new Array<Part>(nodes.length);
       for (let g = 0; g < nodes.length; g++) parts[g] = { node: nodes[g], bytes: partCommand(req, step, groups, g) };
+      // eject.onDown miss: each read part answers what its keys would, missing, when its node is down.
+      if (d.proxy.onDown === 'miss' && spec.readonly) {
+        for (let g = 0; g < nodes.length; g++) parts[g] = { ...parts[g], miss: missOf(spec, d.client.resp3, keysIn(groups, g)) };
+      }
       d.fragment(parts, mergeFor(groups));
     },
   };

@@ -29,11 +29,11 @@ test('an exception while routing one request answers it with -ERR jupiter intern
       connectionBehavior({
         id: 1,
         socket,
-        snapshot: { ring: Ring.build([{ id: 'n:1', weight: 1 }], 1), nodes: [] },
+        snapshot: { ring: Ring.build([{ id: 'n:1', weight: 1 }], 1), nodes: [], ejected: null },
         router,
         hashTags: true,
         limits: { parser: defaultParserLimits, maxInflight: 100, maxOutputBuffer: 0, idleTimeoutSeconds: 0 },
-        proxy: { version: '0', admin: { enabled: true }, startedAt: 0, port: 0, membershipDatabase: 15, limits: { maxClients: 10, idleTimeoutSeconds: 0 }, connectedClients: () => 1, clients: () => [] },
+        proxy: { version: '0', admin: { enabled: true }, startedAt: 0, port: 0, membershipDatabase: 15, limits: { maxClients: 10, idleTimeoutSeconds: 0 }, onDown: 'error', connectedClients: () => 1, clients: () => [] },
         membership: 0,
         blobs: 0,
         pubsub: 0,

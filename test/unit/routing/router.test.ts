@@ -5,7 +5,7 @@ import { Session } from '../../../src/routing/session.js';
 import { Router } from '../../../src/routing/router.js';
 import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
 import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
-import type { AdminQuery, BlobRequest, ClientState, Dispatch, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../../../src/routing/dispatch.js';
+import type { AdminQuery, BlobRequest, ClientState, Dispatch, Ejected, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../../../src/routing/dispatch.js';
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 
@@ -42,6 +42,7 @@ type Call =
   | { kind: 'blob'; request: BlobRequest }
   | { kind: 'lease'; member: string; bytes: string; silent: boolean; waitMs: number }
   | { kind: 'endLease'; clean: boolean }
+  | { kind: 'quietly'; node: number; bytes: string }
   | { kind: 'listen' | 'unlisten'; what: PubSubKind; names: readonly string[] };
 
 class FakeClient implements ClientState {
@@ -78,6 +79,7 @@ class FakeDispatch implements Dispatch {
     port: 7777,
     membershipDatabase: 15,
     limits: { maxClients: 10000, idleTimeoutSeconds: 0 },
+    onDown: 'error' as 'error' | 'miss',
     connectedClients: () => 3,
     clients: () => [this.client, this.other],
   };
@@ -101,6 +103,10 @@ class FakeDispatch implements Dispatch {
   }
   fragment(parts: readonly Part[], merge: Merge): void {
     this.calls.push({ kind: 'fragment', parts: parts.map((p) => ({ node: p.node, bytes: text(p.bytes), ...(p.slow === true ? { slow: true as const } : {}) })), merge });
+  }
+  ejected: Ejected | null = null;
+  quietly(node: number, bytes: Uint8Array): void {
+    this.calls.push({ kind: 'quietly', node, bytes: text(bytes) });
   }
   lease(member: string, bytes: Uint8Array, options?: LeaseOptions): void {
     this.calls.push({ kind: 'lease', member, bytes: text(bytes), silent: options?.silent === true, waitMs: options?.waitMs ?? 0 });
