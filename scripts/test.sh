@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc --noEmit
+# The README's configuration reference must be what the schema says (npm run config-reference rewrites it).
+node --import tsx scripts/config-reference.ts --check
 run() { node --import tsx --test --test-concurrency=1 "$@"; }
 run test/unit/*/*.test.ts
 run test/integration/*.test.ts

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { createProxy } from '../actors/system.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
+import { optionsFromFlags } from '../config/flags.js';
 import { exitOnSignals, listenFailure } from './signals.js';
 import { reloadOnHangup } from './reload.js';
 import { reportStart, superviseWorkers } from './workers.js';
@@ -67,15 +68,6 @@ function configFrom(flags: ServeFlags): Config {
 
 /** The configuration from the file, the environment and the flags; throws ConfigError. */
 function loadFrom(flags: ServeFlags): Config {
-  const options: Record<string, unknown> = {
-    port: flags.port,
-    bind: flags.bind,
-    nodes: flags.nodes,
-    nodeActors: flags.nodeActors,
-    workers: flags.workers,
-    metrics: flags.metricsPort === undefined ? undefined : { port: flags.metricsPort },
-    log: flags.logLevel === undefined ? undefined : { level: flags.logLevel },
-    eject: flags.eject === undefined && flags.ejectOnDown === undefined ? undefined : { enabled: flags.eject, onDown: flags.ejectOnDown },
-  };
+  const options = optionsFromFlags(flags);
   return loadConfig({ file: flags.config, flags: options as Partial<ConfigInput>, env: process.env });
 }

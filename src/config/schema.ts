@@ -68,134 +68,119 @@ export const nodeListSchema = z
     });
   });
 
+// Every option carries its description (.describe), so the README's configuration reference is
+// generated from this schema (scripts/config-reference.ts) and cannot drift from it.
 export const configSchema = z
   .object({
-    port: z.number().int().min(0).max(65535).default(6380),
-    bind: z.string().default('127.0.0.1'),
-    nodes: nodeListSchema,
-    /** Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread. */
-    nodeActors: z.enum(NODE_ACTOR_PLACEMENTS).default('main'),
-    /** Proxy processes sharing the listening port (node:cluster); more than 1 only pays off with spare cores. */
-    workers: z.number().int().min(1).max(64).default(1),
-    /** Hash keys holding {tag} by the tag only. */
-    hashTags: z.boolean().default(true),
-    /**
-     * Trailing-argument option prefixes; an empty string switches that option off. index= is off by
-     * default: a last argument such as `index=1` is too often a value (RPUSH q a index=1).
-     */
+    port: z.number().int().min(0).max(65535).default(6380).describe('Port clients connect to (0: any free port).'),
+    bind: z.string().default('127.0.0.1').describe('Address to listen on (0.0.0.0: every interface).'),
+    nodes: nodeListSchema.describe('The Redis nodes: host:port, host:port:weight, name=host:port[:weight], {host, port, weight} or {name, address, weight}.'),
+    nodeActors: z.enum(NODE_ACTOR_PLACEMENTS).default('main').describe('Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread.'),
+    workers: z.number().int().min(1).max(64).default(1).describe('Proxy processes sharing the listening port (node:cluster); more than 1 only pays off with spare cores.'),
+    hashTags: z.boolean().default(true).describe('Hash keys holding {tag} by the tag only.'),
     prefixes: z
-      .object({ hash: z.string().default('hash='), index: z.string().default(''), traceparent: z.string().default('traceparent=') })
+      .object({
+        hash: z.string().default('hash=').describe('Trailing argument naming the key to route by ("" switches it off).'),
+        // Off by default: a last argument such as `index=1` is too often a value (RPUSH q a index=1).
+        index: z.string().default('').describe('Trailing argument picking a node by its index ("" switches it off).'),
+        traceparent: z.string().default('traceparent=').describe('Trailing argument carrying a W3C trace context ("" switches it off).'),
+      })
       .strict()
-      .default({ hash: 'hash=', index: '', traceparent: 'traceparent=' }),
+      .default({ hash: 'hash=', index: '', traceparent: 'traceparent=' })
+      .describe('Trailing-argument option prefixes.'),
     limits: z
       .object({
-        maxBulkLength: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxBulkLength),
-        maxMultibulkLength: z.number().int().min(1).max(REDIS_LIMITS.maxMultibulkLength).default(REDIS_LIMITS.maxMultibulkLength),
-        maxInlineLength: z.number().int().min(1024).default(REDIS_LIMITS.maxInlineLength),
-        maxQueryBuffer: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxQueryBuffer),
-        maxClients: z.number().int().min(1).default(10000),
-        maxInflightPerClient: z.number().int().min(1).default(10000),
-        /** Backend connections per node leased to clients for transactions and blocking commands. */
-        maxLeasesPerNode: z.number().int().min(1).default(1000),
-        maxOutputBuffer: z.number().int().min(0).default(256 * 1024 * 1024),
-        idleTimeoutSeconds: z.number().int().min(0).default(0),
+        maxBulkLength: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxBulkLength).describe("Largest bulk string a client may send (Redis's proto-max-bulk-len)."),
+        maxMultibulkLength: z.number().int().min(1).max(REDIS_LIMITS.maxMultibulkLength).default(REDIS_LIMITS.maxMultibulkLength).describe('Most arguments in one command.'),
+        maxInlineLength: z.number().int().min(1024).default(REDIS_LIMITS.maxInlineLength).describe('Longest inline command line.'),
+        maxQueryBuffer: z.number().int().min(1024 * 1024).default(REDIS_LIMITS.maxQueryBuffer).describe("Unparsed bytes kept per client (Redis's client-query-buffer-limit)."),
+        maxClients: z.number().int().min(1).default(10000).describe('Client connections at once; past it a new one is answered an error and closed.'),
+        maxInflightPerClient: z.number().int().min(1).default(10000).describe("Pending replies per client before jupiter stops reading its socket."),
+        maxLeasesPerNode: z.number().int().min(1).default(1000).describe('Backend connections per node leased to clients for transactions and blocking commands.'),
+        maxOutputBuffer: z.number().int().min(0).default(256 * 1024 * 1024).describe('Reply bytes queued for a client that does not read them before it is disconnected (0: no limit).'),
+        idleTimeoutSeconds: z.number().int().min(0).default(0).describe("Close a client idle this long (Redis's timeout; 0: never)."),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Limits on what clients may send and hold.'),
     backend: z
       .object({
-        /** A request unanswered this long gets a timeout error alone (README "Timeouts"). */
-        requestTimeoutMs: z.number().int().min(1).default(2000),
-        /** The same for commands known to be slow (KEYS, FLUSHALL, SCRIPT LOAD...), which use a link of their own. */
-        slowRequestTimeoutMs: z.number().int().min(1).default(60000),
-        /** Request bytes queued for one node link before new requests are refused with a busy error. */
-        maxQueuedBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
-        connectTimeoutMs: z.number().int().min(1).default(1000),
-        reconnectMaxDelayMs: z.number().int().min(10).default(2000),
+        requestTimeoutMs: z.number().int().min(1).default(2000).describe('A request unanswered this long gets a timeout error alone (README "Timeouts").'),
+        slowRequestTimeoutMs: z.number().int().min(1).default(60000).describe('The same for commands known to be slow (KEYS, FLUSHALL, SCRIPT LOAD...), which use a link of their own.'),
+        maxQueuedBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024).describe('Request bytes queued for one node link before new requests are refused with a busy error.'),
+        connectTimeoutMs: z.number().int().min(1).default(1000).describe('How long a connect to a node may take.'),
+        reconnectMaxDelayMs: z.number().int().min(10).default(2000).describe('Longest wait between reconnects to a node that is down.'),
       })
       .strict()
-      .prefault({}),
-    /** The membership record every proxy over the same nodes shares (README "Adding and removing nodes"). */
+      .prefault({})
+      .describe('Connections to the Redis nodes.'),
     membership: z
       .object({
-        /** The Redis database of each node that holds the record, heartbeats and acknowledgements. */
-        database: z.number().int().min(0).default(15),
-        /** How often a proxy renews its heartbeat and polls the record; a heartbeat lasts three times this. */
-        heartbeatMs: z.number().int().min(50).default(1000),
-        /** How long a change's prepare waits for every live proxy to acknowledge before it is abandoned. */
-        ackTimeoutMs: z.number().int().min(100).default(5000),
+        database: z.number().int().min(0).default(15).describe('The Redis database of each node that holds the record, heartbeats and acknowledgements.'),
+        heartbeatMs: z.number().int().min(50).default(1000).describe('How often a proxy renews its heartbeat and polls the record; a heartbeat lasts three times this.'),
+        ackTimeoutMs: z.number().int().min(100).default(5000).describe("How long a change's prepare waits for every live proxy to acknowledge before it is abandoned."),
       })
       .strict()
-      .prefault({}),
-    /** How keys move during a handoff. */
+      .prefault({})
+      .describe('The membership record every proxy over the same nodes shares (README "Adding and removing nodes").'),
     handoff: z
       .object({
-        /** migrate: MIGRATE between nodes; restore: DUMP/RESTORE through jupiter; auto: MIGRATE until a node refuses it. */
-        method: z.enum(['auto', 'migrate', 'restore']).default('auto'),
-        /** MIGRATE's own timeout for a transfer between two nodes. */
-        migrateTimeoutMs: z.number().int().min(1).default(5000),
-        /** Keys the migrator looks at per SCAN step. */
-        batch: z.number().int().min(1).max(100000).default(1000),
-        /** Keys the migrator moves per second at most, so clients keep their latency (0: no limit). */
-        keysPerSecond: z.number().int().min(0).default(10000),
-        /** Attempts of one client-triggered move before it is reported and the request runs anyway. */
-        attempts: z.number().int().min(1).max(10).default(3),
+        method: z.enum(['auto', 'migrate', 'restore']).default('auto').describe('migrate: MIGRATE between nodes; restore: DUMP/RESTORE through jupiter; auto: MIGRATE until a node refuses it.'),
+        migrateTimeoutMs: z.number().int().min(1).default(5000).describe("MIGRATE's own timeout for a transfer between two nodes."),
+        batch: z.number().int().min(1).max(100000).default(1000).describe('Keys the migrator looks at per SCAN step.'),
+        keysPerSecond: z.number().int().min(0).default(10000).describe('Keys the migrator moves per second at most, so clients keep their latency (0: no limit).'),
+        attempts: z.number().int().min(1).max(10).default(3).describe('Attempts of one client-triggered move before it is reported and the request runs anyway.'),
       })
       .strict()
-      .prefault({}),
-    /** Taking a failed node out of the ring, and back without stale data (README "When a node fails"). */
+      .prefault({})
+      .describe('How keys move during a handoff.'),
     eject: z
       .object({
-        /** false: a node that is down stays a member, and its keys answer errors (or misses, with onDown). */
-        enabled: z.boolean().default(false),
-        /** Consecutive failed requests or connects before the node is ejected. */
-        failureLimit: z.number().int().min(1).default(2),
-        /** How long an ejected node stays out before it is probed and, if it answers, brought back. */
-        retryTimeoutMs: z.number().int().min(100).default(30000),
-        /** Keys written while a node is out that are remembered per node; past it, the node is flushed on return. */
-        hintLimit: z.number().int().min(0).default(100000),
-        /** What a read for a node that is down, not yet ejected, gets: an error, or a miss (nil). */
-        onDown: z.enum(['error', 'miss']).default('error'),
+        enabled: z.boolean().default(false).describe('Take a failing node out of the ring until it answers again; false: its keys answer errors (or misses, with onDown).'),
+        failureLimit: z.number().int().min(1).default(2).describe('Consecutive failed requests or connects before the node is ejected.'),
+        retryTimeoutMs: z.number().int().min(100).default(30000).describe('How long an ejected node stays out before it is probed and, if it answers, brought back.'),
+        hintLimit: z.number().int().min(0).default(100000).describe('Keys written while a node is out that are remembered per node; past it, the node is flushed on return.'),
+        onDown: z.enum(['error', 'miss']).default('error').describe('What a read for a node that is down, not yet ejected, gets: an error, or a miss (nil).'),
       })
       .strict()
-      .prefault({}),
-    /** The JUPITER admin commands (README "Admin commands"). */
+      .prefault({})
+      .describe('Taking a failed node out of the ring, and back without stale data (README "When a node fails").'),
     admin: z
       .object({
-        /** false: every JUPITER command is refused. */
-        enabled: z.boolean().default(true),
-        /** Set: JUPITER commands other than AUTH need JUPITER AUTH <password> on the connection first. */
-        password: z.string().min(1).optional(),
+        enabled: z.boolean().default(true).describe('false: every JUPITER command is refused.'),
+        password: z.string().min(1).optional().describe('Set: JUPITER commands other than AUTH need JUPITER AUTH <password> on the connection first.'),
       })
       .strict()
-      .prefault({}),
-    /** GET /metrics (Prometheus) and GET /health over HTTP (README "Metrics and health"). */
+      .prefault({})
+      .describe('The JUPITER admin commands (README "Admin commands").'),
     metrics: z
       .object({
-        /** Unset: no endpoint; 0: any free port. */
-        port: z.number().int().min(0).max(65535).optional(),
-        bind: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).optional().describe('Port of GET /metrics, /healthz, /readyz and /health (unset: no endpoint; 0: any free port).'),
+        bind: z.string().default('127.0.0.1').describe('Address the metrics endpoint listens on.'),
       })
       .strict()
-      .prefault({}),
-    log: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
-    /** OpenTelemetry spans per command (README "See a request in Jaeger"). */
+      .prefault({})
+      .describe('The HTTP endpoint for operators (README "Metrics and health").'),
+    log: z
+      .object({ level: z.enum(LOG_LEVELS).default('info').describe('Least severe level written (JSON lines on stdout).') })
+      .strict()
+      .prefault({})
+      .describe('Logs.'),
     tracing: z
       .object({
-        /** false: no spans, whatever SDK is registered; the CLI then installs none. */
-        enabled: z.boolean().default(true),
-        /**
-         * Share of commands without a client trace context that are traced, 0 to 1. Unset: from
-         * OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else 0.001 (at most 5% of throughput).
-         */
-        sampleRatio: z.number().min(0).max(1).optional(),
-        /** Keys (never values) in db.query.text. */
-        recordKeys: z.boolean().default(false),
-        /** OTLP/HTTP traces URL; unset: the standard OTEL_EXPORTER_OTLP_* variables. */
-        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        enabled: z.boolean().default(true).describe('false: no spans, whatever SDK is registered; the CLI then installs none.'),
+        sampleRatio: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe('Share of commands without a client trace context that are traced (unset: from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else 0.001).'),
+        recordKeys: z.boolean().default(false).describe('Keys (never values) in db.query.text.'),
+        endpoint: z.url({ protocol: /^https?$/ }).optional().describe('OTLP/HTTP traces URL (unset: the standard OTEL_EXPORTER_OTLP_* variables).'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('OpenTelemetry spans per command (README "See a request in Jaeger").'),
   })
   .strict();
 

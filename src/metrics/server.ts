@@ -1,5 +1,7 @@
-// The HTTP endpoint for operators: GET /metrics (Prometheus text format) and GET /health (JSON:
-// "ok" when every node is up, "degraded" when some are down; 200 either way while jupiter serves,
+// The HTTP endpoint for operators: GET /metrics (Prometheus text format); GET /healthz (the process
+// serves: always 200); GET /readyz (200 when every member of the ring is up, an ejected node being
+// out of the ring; else 503 with the nodes that are down and why), for a load balancer or a
+// readiness probe; and GET /health (JSON: "ok" or "degraded", 200 either way while jupiter serves,
 // since it still answers for the other nodes' keys).
 import http from 'node:http';
 import type { Registry } from 'prom-client';
@@ -24,6 +26,18 @@ export async function startMetricsServer(registry: Registry, source: MetricsSour
       );
       return;
     }
+    if (path === '/healthz') return respond(200, 'text/plain', 'ok\n');
+    if (path === '/readyz') {
+      source.membership().then(
+        (m) => {
+          const down = m.nodes.filter((n) => !n.up).map((n) => `${n.id} down${n.reason ? `: ${n.reason}` : ''}`);
+          if (down.length === 0) respond(200, 'text/plain', 'ready\n');
+          else respond(503, 'text/plain', `not ready: ${down.join('; ')}\n`);
+        },
+        (error: Error) => respond(503, 'text/plain', `not ready: ${error.message}\n`),
+      );
+      return;
+    }
     if (path === '/health') {
       source.membership().then(
         (m) => {
@@ -34,7 +48,7 @@ export async function startMetricsServer(registry: Registry, source: MetricsSour
       );
       return;
     }
-    respond(404, 'text/plain', 'try /metrics or /health\n');
+    respond(404, 'text/plain', 'try /metrics, /healthz, /readyz or /health\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -122,6 +122,9 @@ describe('a frozen node is ejected, then comes back without stale data', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${s.proxies[0].metricsPort}/metrics`)).text();
     assert.match(metrics, new RegExp(`jupiter_node_ejected\\{node="${victim.address}"\\} \\d{10}`));
     assert.match(metrics, /jupiter_ejections_total 1\b/);
+    // An ejected node is out of the ring, so the proxy is ready again without it.
+    const ready = await fetch(`http://127.0.0.1:${s.proxies[0].metricsPort}/readyz`);
+    assert.deepEqual([ready.status, await ready.text()], [200, 'ready\n']);
 
     victim.process.kill('SIGCONT');
     await returned(client, victim.address);

@@ -1,4 +1,4 @@
-// GET /metrics and GET /health of a running proxy over real nodes.
+// GET /metrics, /healthz, /readyz and /health of a running proxy over real nodes.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
@@ -36,6 +36,9 @@ describe('metrics and health', () => {
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', epoch: 1, nodes: 3, down: [] });
+    const [live, ready] = await Promise.all([fetch(`${base}/healthz`), fetch(`${base}/readyz`)]);
+    assert.deepEqual([live.status, await live.text()], [200, 'ok\n']);
+    assert.deepEqual([ready.status, await ready.text()], [200, 'ready\n']);
   });
 
   it('a stopped node shows as down, its refused requests are counted, and /health says degraded', async () => {
@@ -65,5 +68,10 @@ describe('metrics and health', () => {
     assert.ok(refused > 0, 'none refused');
     assert.equal(refused + failed, failedHere);
     assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: 'degraded', epoch: 1, nodes: 3, down: [down.address] });
+    // Still live, no longer ready, and the probe's answer says which node and why.
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.match(await ready.text(), new RegExp(`^not ready: ${down.address.replace(/\./g, '\\.')} down: (connection closed|connection failed: ECONNREFUSED)\n$`));
   });
 });
