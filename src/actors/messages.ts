@@ -3,6 +3,7 @@
 // so a message added here is a compile error until its receiver handles it. The hot-path payloads
 // (batches of requests and replies) are defined in batch.ts; the messages that cross to a worker
 // thread, in placement.ts.
+import type { LatencySnapshot } from './latency.js';
 import type { Ring } from '../ring/ring.js';
 import type { Address } from './runtime.js';
 import type { ReplyBatch, RequestBatch } from './batch.js';
@@ -115,6 +116,8 @@ export interface NodeStats {
   /** Connections leased to clients now, and kept open for the next lease. */
   readonly leases: number;
   readonly idleLeases: number;
+  /** Replies by latency from queueing to arrival (LATENCY_BOUNDS_MS). */
+  readonly latency: LatencySnapshot;
 }
 
 // PairActor: one per (old owner, new owner) of a running handoff.

@@ -17,6 +17,7 @@ import { encodeCommand } from '../protocol/encode.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { ConnectionMessage, NodeFailing, NodeHealth, NodeMessage, NodeStats, PubSubMessage, Replied } from './messages.js';
 import { addToBatch, answerAll, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
+import { LatencyHistogram } from './latency.js';
 import { BackendTracing, type FailureType, type Hop } from '../telemetry/backend.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
 
@@ -121,6 +122,7 @@ class NodeActor implements Actor<NodeMessage> {
   private refusedUnavailable = 0;
   private refusedBusy = 0;
   private failed = 0;
+  private readonly latency = new LatencyHistogram();
   private readonly ticker: NodeJS.Timeout;
   private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer; leaseLimit: Buffer; leaseLost: Buffer };
   private readonly leases = new Map<string, Lease>();
@@ -260,6 +262,7 @@ class NodeActor implements Actor<NodeMessage> {
       queuedBytes: main.queuedBytes + side.queuedBytes,
       leases: this.leases.size,
       idleLeases: this.idle.length,
+      latency: this.latency.snapshot(),
     };
   }
 
@@ -368,6 +371,7 @@ class NodeActor implements Actor<NodeMessage> {
     const { framer, pending } = link;
     framer.push(chunk);
     const before = pending.length;
+    const now = Date.now();
     try {
       for (let reply = framer.next(); reply !== null; reply = framer.next()) {
         if (pending.length === 0) throw new ReplyProtocolError('a reply nobody asked for');
@@ -375,6 +379,7 @@ class NodeActor implements Actor<NodeMessage> {
           // Answered already, with a timeout error: the late reply goes nowhere.
           link.expired--;
         } else {
+          this.latency.observe(now - pending.queuedAtOf(0));
           const hop = this.answer(link, 0, reply);
           if (hop !== undefined) link.tracing.replied(hop, reply);
         }
@@ -386,7 +391,7 @@ class NodeActor implements Actor<NodeMessage> {
       this.lost(link, this.errors.badReply, error.message);
     }
     if (pending.length < before) {
-      link.lastProgress = Date.now();
+      link.lastProgress = now;
       this.failuresInARow = 0;
     }
     this.sendAnswers();

@@ -2,6 +2,7 @@
 // the actors for the counts they keep anyway (a few additions per batch) and reads them then.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MembershipStatus, NodeStats } from '../actors/messages.js';
+import { LATENCY_BOUNDS_MS } from '../actors/latency.js';
 
 /** Where a scrape reads its numbers from. */
 export interface MetricsSource {
@@ -98,5 +99,36 @@ export function createRegistry(source: MetricsSource): Registry {
       },
     });
   }
+  latencyHistogram(registry, source);
   return registry;
+}
+
+/**
+ * jupiter_node_latency_seconds, a histogram per node read from the NodeActors' bucket counts at
+ * each scrape (prom-client's Histogram only observes, so this metric formats its own samples).
+ */
+function latencyHistogram(registry: Registry, source: MetricsSource): void {
+  const name = 'jupiter_node_latency_seconds';
+  const help = "Time from a request's queueing for the node to its reply's arrival (ms resolution).";
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    async get() {
+      const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+      for (const s of await source.nodes()) {
+        let cumulative = 0;
+        s.latency.counts.forEach((count, i) => {
+          cumulative += count;
+          const le = i < LATENCY_BOUNDS_MS.length ? String(LATENCY_BOUNDS_MS[i] / 1000) : '+Inf';
+          values.push({ metricName: `${name}_bucket`, labels: { node: s.node, le }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_sum`, labels: { node: s.node }, value: s.latency.sumMs / 1000 });
+        values.push({ metricName: `${name}_count`, labels: { node: s.node }, value: cumulative });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }

@@ -33,6 +33,17 @@ describe('metrics and health', () => {
     assert.equal(sample(text, 'jupiter_clients'), 1);
     assert.equal(sample(text, 'jupiter_ring_epoch'), 1);
     assert.ok((sample(text, 'jupiter_process_resident_memory_bytes') ?? 0) > 0, 'process metrics');
+    // Every reply is in the latency histogram of its node: buckets cumulative, +Inf is the count.
+    let replies = 0;
+    for (const node of cluster.nodes) {
+      const at = (le: string): number => sample(text, `jupiter_node_latency_seconds_bucket{node="${node.address}",le="${le}"}`) ?? NaN;
+      const count = sample(text, `jupiter_node_latency_seconds_count{node="${node.address}"}`) ?? NaN;
+      assert.equal(at('+Inf'), count);
+      assert.ok(at('0.001') <= at('0.01') && at('0.01') <= at('+Inf'), node.address);
+      assert.ok((sample(text, `jupiter_node_latency_seconds_sum{node="${node.address}"}`) ?? NaN) >= 0);
+      replies += count;
+    }
+    assert.equal(replies, requests);
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', epoch: 1, nodes: 3, down: [] });
