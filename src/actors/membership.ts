@@ -727,6 +727,10 @@ class MembershipActor implements Actor<MembershipMessage> {
       nodes: this.ring.members.map((m) => this.health.get(m.id) ?? { id: m.id, up: false }),
       ejected: (this.record.ejected ?? []).map((e) => ({ id: e.id, since: e.since })),
       ejections: this.ejections,
+      handoff: {
+        keysMoved: this.driving ? this.progress.moved : (this.record.keysMoved ?? 0),
+        keysTotalEstimate: this.driving ? this.progress.total : (this.record.keysTotalEstimate ?? 0),
+      },
     };
   }
 }

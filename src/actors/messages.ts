@@ -225,6 +225,8 @@ export interface MembershipStatus {
   readonly ejected: readonly { readonly id: string; readonly since: number }[];
   /** Ejections this proxy has seen since it started. */
   readonly ejections: number;
+  /** The running handoff's progress, or the last one's (as JUPITER STATUS shows it). */
+  readonly handoff: { readonly keysMoved: number; readonly keysTotalEstimate: number };
 }
 
 /** One member of the ring as the embedding API shows it. */

@@ -36,6 +36,20 @@ export function createRegistry(source: MetricsSource): Registry {
       this.set(source.clients());
     },
   });
+  for (const [name, help, read] of [
+    ['jupiter_handoff_active', '1 while a membership change hands keys off, else 0.', (m: MembershipStatus) => (m.state === 'stable' ? 0 : 1)],
+    ['jupiter_handoff_keys_moved', 'Keys the running (or last) handoff has moved.', (m: MembershipStatus) => m.handoff.keysMoved],
+    ['jupiter_handoff_keys_total_estimate', 'Keys the running (or last) handoff expects to move.', (m: MembershipStatus) => m.handoff.keysTotalEstimate],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(read(await source.membership()));
+      },
+    });
+  }
   new Gauge({
     name: 'jupiter_ring_epoch',
     help: 'Epoch of the ring in use.',

@@ -6,6 +6,7 @@ import { startRedis, startRedisNodes, type RedisNode } from '../helpers/redis.js
 import { nodeActorsPlacement } from '../helpers/cluster.js';
 import { misplaced, ringOf, status, waitStable } from '../helpers/handoff.js';
 import { ownerOfKeyString } from '../../src/routing/hashkey.js';
+import { sample, scrape } from '../helpers/prometheus.js';
 
 describe('one proxy: ADDNODE and REMOVENODE hand keys off while serving', () => {
   let nodes: RedisNode[];
@@ -17,7 +18,7 @@ describe('one proxy: ADDNODE and REMOVENODE hand keys off while serving', () => 
   before(async () => {
     nodes = await startRedisNodes(3);
     extra = await startRedis();
-    proxy = await createProxy({ port: 0, nodes: nodes.map((n) => n.address), nodeActors: nodeActorsPlacement, log: { level: 'silent' }, membership: { heartbeatMs: 100 } });
+    proxy = await createProxy({ port: 0, nodes: nodes.map((n) => n.address), nodeActors: nodeActorsPlacement, log: { level: 'silent' }, membership: { heartbeatMs: 100 }, metrics: { port: 0 } });
     client = new Redis({ port: proxy.port, maxRetriesPerRequest: 1 });
     clients.push(client);
   });
@@ -52,6 +53,11 @@ describe('one proxy: ADDNODE and REMOVENODE hand keys off while serving', () => 
     assert.deepEqual(await Promise.all(during), Array.from({ length: 100 }, (_, i) => i + 1));
     assert.equal(s.members, '4');
     assert.ok(Number(s.keys_moved) > 500, `keys_moved ${s.keys_moved}`);
+    const metrics = await scrape(proxy.metricsPort!);
+    assert.deepEqual(
+      ['jupiter_handoff_active', 'jupiter_handoff_keys_moved', 'jupiter_ring_epoch'].map((m) => sample(metrics, m)),
+      [0, Number(s.keys_moved), 2],
+    );
     const four = await ringOf(client);
     assert.deepEqual(await misplaced(all, four.ring, four.addressOf, direct([...nodes, extra])), []);
     assert.deepEqual(await client.mget(keys.slice(0, 50)), keys.slice(0, 50).map((k) => `v-${k}`));
