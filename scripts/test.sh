@@ -11,6 +11,8 @@ npx tsc --noEmit
 node --import tsx scripts/config-reference.ts --check
 run() { node --import tsx --test --test-concurrency=1 "$@"; }
 run test/unit/*/*.test.ts
+# The packed package installed into an empty folder, with the examples run against it (once).
+run test/package/*.test.ts
 run test/integration/*.test.ts
 JUPITER_TEST_NODE_ACTORS=worker run test/integration/*.test.ts
 rm -rf test/clients/results

@@ -9,6 +9,7 @@ import { Router } from '../routing/router.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Control } from '../handoff/control.js';
+import { whenReady } from '../embed/ready.js';
 import { bootstrapRecord } from '../handoff/bootstrap.js';
 import { PlacementIndex } from '../handoff/placement-index.js';
 import { Handoff } from '../handoff/handoff.js';
@@ -59,6 +60,8 @@ export interface Proxy {
   setNodes(nodes: readonly NodeInput[]): Promise<void>;
   /** Calls `listener` on each such event; returns the function that stops it. */
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): () => void;
+  /** Resolves true once every member is up (nodes connect after start), false after timeoutMs. */
+  ready(timeoutMs?: number): Promise<boolean>;
   /** Stops accepting, lets in-flight requests finish (up to drainMs), then closes everything. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -299,6 +302,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       await change({ op: 'set', members: parsed.data.map(toMember) });
     },
     on: (event, listener) => events.on(event, listener),
+    ready: (timeoutMs = 5000) => whenReady({ status: askStatus, onNodeUp: (listener) => events.on('node-up', listener) }, timeoutMs),
     stop(drainMs = 5000) {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ import type { MembershipStatus } from '../actors/messages.js';
 import type { RingInfo } from '../actors/system.js';
 import type { ProxyEventName, ProxyEvents } from '../actors/events.js';
 import type { ThreadApi, ThreadStartOptions } from './api.js';
+import { whenReady } from './ready.js';
 
 /** The same control surface as createProxy's handle, each call crossing to the worker thread. */
 export interface WorkerProxy {
@@ -23,6 +24,8 @@ export interface WorkerProxy {
   setNodes(nodes: readonly NodeInput[]): Promise<void>;
   /** Calls `listener` (on the host's thread) on each such event; resolves with the function that stops it. */
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): Promise<() => Promise<void>>;
+  /** Resolves true once every member is up (nodes connect after start), false after timeoutMs. */
+  ready(timeoutMs?: number): Promise<boolean>;
   /** Drains and stops the proxy (every socket, its tracing), then ends the worker thread. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -42,6 +45,11 @@ export async function startInWorker(config: ConfigInput, options: ThreadStartOpt
     throw error;
   }
   let stopping: Promise<void> | null = null;
+  const on = async <E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): Promise<() => Promise<void>> => {
+    // A comlink proxy of the listener: the worker's calls come back here as messages.
+    const subscription = await remote.on(event, Comlink.proxy(listener as (data: ProxyEvents[ProxyEventName]) => void));
+    return () => remote.off(subscription);
+  };
   return {
     port: started.port,
     config: started.config,
@@ -52,11 +60,8 @@ export async function startInWorker(config: ConfigInput, options: ThreadStartOpt
     setWeight: (node, weight) => remote.setWeight(node, weight),
     replaceNode: (name, address) => remote.replaceNode(name, address),
     setNodes: (nodes) => remote.setNodes(nodes),
-    async on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void) {
-      // A comlink proxy of the listener: the worker's calls come back here as messages.
-      const subscription = await remote.on(event, Comlink.proxy(listener as (data: ProxyEvents[ProxyEventName]) => void));
-      return () => remote.off(subscription);
-    },
+    on,
+    ready: (timeoutMs = 5000) => whenReady({ status: () => remote.status(), onNodeUp: (listener) => on('node-up', listener) }, timeoutMs),
     stop(drainMs) {
       stopping ??= remote.stop(drainMs).finally(end);
       return stopping;

@@ -40,7 +40,10 @@ describe('embedding', () => {
     after(() => proxy.stop(1000));
 
     it('ring() lists every member with its address, weight and share; a change that cannot apply rejects with why', async () => {
+      // The nodes connect after start; ready() waits until each is up.
+      assert.equal(await proxy.ready(10_000), true);
       const ring = await proxy.ring();
+      assert.ok(ring.members.every((m) => m.up));
       assert.equal(ring.epoch, 1);
       assert.deepEqual(
         ring.members.map((m) => [m.id, m.address, m.weight]),
@@ -90,8 +93,11 @@ describe('embedding', () => {
         if (status.nodes.find((n) => n.id === extra.address)?.up) break;
         await new Promise((r) => setTimeout(r, 20));
       }
+      assert.equal(await proxy.ready(10_000), true);
       await extra.stop();
       assert.equal((await within(down, 10_000, 'the node-down event')).node, extra.address);
+      // A member down: not ready (the answer comes when the timeout ends).
+      assert.equal(await proxy.ready(200), false);
     });
 
     it("keeps serving its clients while the host's own event loop is blocked", async () => {
