@@ -9,4 +9,5 @@ export { BlobError, BlobChecksumError, BlobIncompleteError, BlobNotFoundError } 
 export type { Config, ConfigInput, NodeInput } from './config/schema.js';
 export { ConfigError, loadConfig } from './config/load.js';
 export { ActorRuntime, type Actor, type ActorContext, type Address, type Behavior, type Runtime } from './actors/runtime.js';
+export type { AdminAnswer, AdminCommand, Tapped, TappedRequest } from './actors/extensions.js';
 export { Ring, type Member } from './ring/ring.js';

@@ -5,16 +5,17 @@
 import type net from 'node:net';
 import { RequestParser, ProtocolError, type ParserLimits } from '../protocol/parser.js';
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
-import { internalError, nodeUnavailable } from '../protocol/errors.js';
+import { adminFailed, internalError, nodeUnavailable } from '../protocol/errors.js';
 import type { Router } from '../routing/router.js';
 import type { AdminQuery, BlobRequest, ClientState, Dispatch, Ejected, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../routing/dispatch.js';
 import { Session } from '../routing/session.js';
 import type { Ring } from '../ring/ring.js';
 import { ReplyQueue } from './replyqueue.js';
-import { addToBatch, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
+import { addToBatch, oneReply, releaseBatch, takeBatch, type ReplyBatch, type RequestBatch } from './batch.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, PubSubMessage, RingSnapshot } from './messages.js';
 import { bulk, integer, nil, push } from '../protocol/encode.js';
+import { ADMIN_ANSWER_MS, encodeAnswer, tappedRequest, type AdminAnswer, type AdminCommand, type Tapped, type TappedRequest } from './extensions.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
 import type { SpanContext } from '@opentelemetry/api';
@@ -117,6 +118,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
    * attached to its own before they go.
    */
   private readonly sideMessages: [Address, NodeMessage | BlobMessage][] = [];
+  /** This turn's requests, for the taps (only while there are taps). */
+  private tapped: TappedRequest[] = [];
   private readonly parser: RequestParser;
   private readonly replies = new ReplyQueue();
   private readonly socket: net.Socket;
@@ -330,6 +333,19 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.ctx.tell(this.options.membership, msg);
   }
 
+  askExtension(actor: Address, name: string, args: readonly string[]): void {
+    const slot = this.replies.open();
+    const { resp3, ctx } = this;
+    const answer = (bytes: Uint8Array): void => ctx.tell(ctx.self, { type: 'Replied', batch: oneReply(slot, bytes) } satisfies ConnectionMessage);
+    // Asked with a deadline, so an application's actor that never answers cannot hang the client.
+    ctx.runtime
+      .ask<AdminAnswer>(actor, (replyTo) => ({ type: 'AdminCommand', name, args, replyTo }) satisfies AdminCommand, ADMIN_ANSWER_MS)
+      .then(
+        (value) => answer(encodeAnswer(value, resp3)),
+        (error: Error) => answer(adminFailed(name, error.message)),
+      );
+  }
+
   askBlob(request: BlobRequest): void {
     this.blobsAsked = true;
     // BLOB.GET and BLOB.GETRANGE answer in pieces, a window of chunks at a time.
@@ -523,12 +539,14 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   private pump(): void {
     const { parser, options, tracing } = this;
     const max = options.limits.maxInflight;
+    const tapping = options.proxy.extensions.taps.length !== 0;
     try {
       while (!this.closing && this.nextSnapshot === null && this.held.length === 0 && this.replies.size < max && parser.next()) {
         const slot = this.replies.nextSlot;
         try {
           if (tracing === null) options.router.route(parser, this);
           else this.routeTraced(tracing);
+          if (tapping) this.tap(slot);
         } catch (error) {
           this.routingFailed(error, slot);
         }
@@ -536,7 +554,33 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     } catch (error) {
       this.protocolError(error);
     }
+    if (tapping) this.sendTapped();
     this.sendRoutes();
+  }
+
+  /** Notes, for the taps, the members the request in `slot` went to this turn. */
+  private tap(slot: number): void {
+    const { ring, nodes } = this.snapshot;
+    // An index past the members is a handoff pair, which sends the request on to the new owner.
+    const id = (node: number): string => ring.members[node]?.id ?? 'handoff';
+    const went: string[] = [];
+    for (const routes of [this.routes, this.slowRoutes]) {
+      for (let node = 0; node < routes.length; node++) {
+        const batch = routes[node];
+        if (batch !== undefined && batch.count > 0 && batch.slots[batch.count - 1] === slot) went.push(id(node));
+      }
+    }
+    for (const [to, msg] of this.sideMessages) {
+      if (msg.type === 'Route' && msg.batch.slots[msg.batch.count - 1] === slot && nodes.indexOf(to) >= 0) went.push(id(nodes.indexOf(to)));
+    }
+    this.tapped.push(tappedRequest(this.parser, went));
+  }
+
+  private sendTapped(): void {
+    if (this.tapped.length === 0) return;
+    const msg: Tapped = { type: 'Tapped', requests: this.tapped };
+    for (const tap of this.options.proxy.extensions.taps) this.ctx.tell(tap, msg);
+    this.tapped = [];
   }
 
   /** A bug met while routing one request fails that request alone, with an error in its place. */

@@ -15,7 +15,9 @@ import { PlacementIndex } from '../handoff/placement-index.js';
 import { Handoff } from '../handoff/handoff.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { RecordMember } from '../handoff/record.js';
-import { ActorRuntime, type Address } from './runtime.js';
+import { ActorRuntime, type Address, type Runtime } from './runtime.js';
+import { Extensions } from './extensions.js';
+import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
 import { blobBehavior } from './blob.js';
@@ -62,6 +64,15 @@ export interface Proxy {
   on<E extends ProxyEventName>(event: E, listener: (data: ProxyEvents[E]) => void): () => void;
   /** Resolves true once every member is up (nodes connect after start), false after timeoutMs. */
   ready(timeoutMs?: number): Promise<boolean>;
+  /** The proxy's actor runtime: spawn actors of one's own on it, for tap() and addAdminCommand(). */
+  readonly runtime: Runtime;
+  /** The actor is told a Tapped message per client turn: each request's command, first key and nodes. Returns the undo. */
+  tap(actor: Address): () => void;
+  /**
+   * `JUPITER <NAME> [args]` is told to the actor as an AdminCommand, behind the same admin policy
+   * as the built-in subcommands; it answers by telling replyTo an AdminAnswer. Returns the undo.
+   */
+  addAdminCommand(name: string, actor: Address): () => void;
   /** Stops accepting, lets in-flight requests finish (up to drainMs), then closes everything. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -197,6 +208,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   let nextClientId = 1;
   const startedAt = Date.now();
   let listeningPort = config.port;
+  const extensions = new Extensions();
   const facts: ProxyFacts = {
     version,
     admin: config.admin,
@@ -209,6 +221,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     },
     connectedClients: () => connections.size,
     clients: () => clientStates.values(),
+    extensions,
   };
 
   const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
@@ -302,6 +315,9 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       await change({ op: 'set', members: parsed.data.map(toMember) });
     },
     on: (event, listener) => events.on(event, listener),
+    runtime,
+    tap: (actor) => extensions.addTap(actor),
+    addAdminCommand: (name, actor) => extensions.addCommand(name, actor, (lower) => lookupCommand('jupiter')!.subcommands!.has(lower)),
     ready: (timeoutMs = 5000) => whenReady({ status: askStatus, onNodeUp: (listener) => events.on('node-up', listener) }, timeoutMs),
     stop(drainMs = 5000) {
       stopping ??= (async () => {

@@ -6,6 +6,8 @@ import type { CommandSpec } from '../protocol/commands.js';
 import type { RequestView } from './request.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { Session } from './session.js';
+import type { Address } from '../actors/runtime.js';
+import type { Extensions } from '../actors/extensions.js';
 
 /** Channels (SUBSCRIBE), patterns (PSUBSCRIBE) and shard channels (SSUBSCRIBE). */
 export type PubSubKind = 'channel' | 'pattern' | 'shard';
@@ -78,6 +80,8 @@ export interface ProxyFacts {
   /** eject.onDown: what a read for a node that is down gets, an error or a miss. */
   readonly onDown: 'error' | 'miss';
   connectedClients(): number;
+  /** Taps and JUPITER subcommands an embedding application added (README "Embedding"). */
+  readonly extensions: Extensions;
   /** Every client connected to this proxy (this process), for CLIENT LIST and CLIENT KILL. */
   clients(): Iterable<ClientState>;
 }
@@ -108,6 +112,8 @@ export interface Dispatch {
   quietly(node: number, bytes: Uint8Array): void;
   /** Answers with what the MembershipActor says to an admin query. */
   askMembership(query: AdminQuery): void;
+  /** Answers with what an application's actor says to its JUPITER subcommand (name in upper case). */
+  askExtension(actor: Address, name: string, args: readonly string[]): void;
   /** Answers with what the BlobActor makes of a BLOB.* command. */
   askBlob(request: BlobRequest): void;
   /**

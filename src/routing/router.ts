@@ -123,6 +123,8 @@ export class Router {
     if (spec.subcommands === null || req.argc === 1) return spec;
     const subName = req.argString(1);
     const sub = spec.subcommands.get(subName.toLowerCase());
+    // An application's own JUPITER subcommand: the admin shape hands it to the application's actor.
+    if (sub === undefined && spec.name === 'jupiter' && d.proxy.extensions.commands.has(subName.toLowerCase())) return spec;
     if (sub === undefined) {
       d.reply(unknownSubcommand(subName, spec.name));
       return undefined;

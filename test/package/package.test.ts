@@ -67,7 +67,7 @@ describe('the packed package, installed into an empty folder', () => {
 
   it('the examples type-check against the package types', async () => {
     const args = [TSC, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
-    args.push('--typeRoots', path.join(ROOT, 'node_modules/@types'), '--types', 'node', 'examples/embed.ts', 'examples/blob.ts');
+    args.push('--typeRoots', path.join(ROOT, 'node_modules/@types'), '--types', 'node', 'examples/embed.ts', 'examples/blob.ts', 'examples/custom-actor.ts');
     ok(await inApp(process.execPath, args), 'tsc on the examples');
   });
 
@@ -90,5 +90,11 @@ describe('the packed package, installed into an empty folder', () => {
       'listed: example/report.bin',
       'deleted: true',
     ]);
+  });
+
+  it('examples/custom-actor.ts counts requests by key prefix in its own actor, tapped from the proxy, and answers JUPITER PREFIXES', async () => {
+    const run = ok(await inApp(process.execPath, ['--import', TSX, 'examples/custom-actor.ts'], { JUPITER_NODES: nodes.map((n) => n.address).join(',') }), 'custom-actor.ts');
+    // 30 SETs of user:*, an MGET whose first key is order:1, a GET of order:2; thirty keys reach every node.
+    assert.deepEqual(run.stdout.trim().split('\n'), ['order 2', 'user 30', 'nodes 3']);
   });
 });

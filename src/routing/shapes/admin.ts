@@ -81,6 +81,13 @@ export const admin: Shape = {
       return d.reply(OK);
     }
     if (policy.password !== undefined && !d.client.admin) return d.reply(adminNeedsAuth);
+    if (spec.name === 'jupiter') {
+      // The router let it through: an application's subcommand (README "Embedding").
+      const name = req.argString(1);
+      const args: string[] = [];
+      for (let i = 2; i < req.argc; i++) args.push(req.argString(i));
+      return d.askExtension(d.proxy.extensions.commands.get(name.toLowerCase())!, name.toUpperCase(), args);
+    }
     switch (spec.name) {
       case 'jupiter|nodes':
         return d.askMembership({ op: 'nodes' });

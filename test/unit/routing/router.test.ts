@@ -8,6 +8,7 @@ import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
 import type { AdminQuery, BlobRequest, ClientState, Dispatch, Ejected, LeaseOptions, Merge, Part, ProxyFacts, PubSubKind } from '../../../src/routing/dispatch.js';
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
+import { Extensions } from '../../../src/actors/extensions.js';
 
 const ring = Ring.build(
   [
@@ -39,6 +40,7 @@ type Call =
   | { kind: 'forward'; node: number; bytes: string; raw: Uint8Array; slow: boolean }
   | { kind: 'fragment'; parts: { node: number; bytes: string; slow?: true }[]; merge: Merge }
   | { kind: 'ask'; query: AdminQuery }
+  | { kind: 'extension'; actor: number; name: string; args: readonly string[] }
   | { kind: 'blob'; request: BlobRequest }
   | { kind: 'lease'; member: string; bytes: string; silent: boolean; waitMs: number }
   | { kind: 'endLease'; clean: boolean }
@@ -82,6 +84,7 @@ class FakeDispatch implements Dispatch {
     onDown: 'error' as 'error' | 'miss',
     connectedClients: () => 3,
     clients: () => [this.client, this.other],
+    extensions: new Extensions(),
   };
   /** Another client of the same proxy. */
   readonly other = new FakeClient(8);
@@ -97,6 +100,9 @@ class FakeDispatch implements Dispatch {
   }
   askMembership(query: AdminQuery): void {
     this.calls.push({ kind: 'ask', query });
+  }
+  askExtension(actor: number, name: string, args: readonly string[]): void {
+    this.calls.push({ kind: 'extension', actor, name, args });
   }
   askBlob(request: BlobRequest): void {
     this.calls.push({ kind: 'blob', request });
@@ -890,6 +896,22 @@ test('JUPITER NODES, STATUS and the changes ask the MembershipActor; JUPITER com
   assert.equal((onLocked(['JUPITER', 'AUTH', 's3cret']) as { bytes: string }).bytes, '+OK\r\n');
   assert.deepEqual(onLocked(['JUPITER', 'NODES']), { kind: 'ask', query: { op: 'nodes' } });
   assert.equal((ask(['JUPITER', 'AUTH', 'any']) as { bytes: string }).bytes, '-WRONGPASS invalid username-password pair or user is disabled.\r\n', 'no password set: nothing to pass');
+});
+
+test("an application's JUPITER subcommand goes to its actor, behind the admin password; unregistered, it is unknown", () => {
+  const d = new FakeDispatch(ring);
+  const undo = d.proxy.extensions.addCommand('prefixes', 42, () => false);
+  assert.deepEqual(only(routeBytes(encodeCommand(['JUPITER', 'Prefixes', 'user:', 'x']), d).d), { kind: 'extension', actor: 42, name: 'PREFIXES', args: ['user:', 'x'] });
+  assert.throws(() => d.proxy.extensions.addCommand('PREFIXES', 43, () => false), /JUPITER PREFIXES exists already/);
+  assert.throws(() => d.proxy.extensions.addCommand('nodes', 43, (n) => n === 'nodes'), /JUPITER NODES exists already/);
+  const locked = new FakeDispatch(ring);
+  locked.proxy = { ...locked.proxy, admin: { enabled: true, password: 's3cret' } };
+  locked.proxy.extensions.addCommand('prefixes', 42, () => false);
+  assert.equal((only(routeBytes(encodeCommand(['JUPITER', 'PREFIXES']), locked).d) as { bytes: string }).bytes.slice(0, 8), '-NOAUTH ');
+  undo();
+  const after = new FakeDispatch(ring);
+  after.proxy = { ...after.proxy, extensions: d.proxy.extensions };
+  assert.equal((only(routeBytes(encodeCommand(['JUPITER', 'PREFIXES']), after).d) as { bytes: string }).bytes, "-ERR unknown subcommand 'PREFIXES'. Try JUPITER HELP.\r\n");
 });
 
 test('BLOB.* commands are checked and copied out of the request for the BlobActor, even with hash=', () => {
