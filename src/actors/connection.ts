@@ -15,6 +15,7 @@ import { addToBatch, oneReply, releaseBatch, takeBatch, type ReplyBatch, type Re
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 import type { BlobMessage, ConnectionMessage, MembershipMessage, NodeMessage, PubSubMessage, RingSnapshot } from './messages.js';
 import { bulk, integer, nil, push } from '../protocol/encode.js';
+import type { User } from '../security/access.js';
 import { ADMIN_ANSWER_MS, encodeAnswer, tappedRequest, type AdminAnswer, type AdminCommand, type Tapped, type TappedRequest } from './extensions.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ConnectionTracing, TracedRequest } from '../telemetry/server.js';
@@ -77,6 +78,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   readonly id: number;
   name: string | null = null;
   admin = false;
+  user: User | null = null;
+  authenticated: boolean;
+  gated: boolean;
   readonly session = new Session();
   subscriptions = 0;
   resp3 = false;
@@ -145,6 +149,8 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.proxy = options.proxy;
     this.adopt(options.snapshot);
     this.parser = new RequestParser(options.limits.parser);
+    this.authenticated = this.gated = false;
+    this.authenticate(null);
     const socket = (this.socket = options.socket);
     socket.setNoDelay(true);
     this.tracing =
@@ -497,6 +503,15 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   // ClientState: what local commands may read and change.
+
+  authenticate(user: User | null): void {
+    const { access } = this.options.proxy;
+    this.user = user;
+    this.authenticated = user !== null || !access.required;
+    this.parser.unauthenticated = !this.authenticated;
+    this.admin = user?.admin === true;
+    this.gated = !this.authenticated || user?.restricted === true || access.denied.size > 0;
+  }
 
   closeAfterReply(): void {
     this.closing = true;

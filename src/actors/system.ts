@@ -17,6 +17,7 @@ import type { MembershipChange } from '../handoff/change.js';
 import type { RecordMember } from '../handoff/record.js';
 import { ActorRuntime, type Address, type Runtime } from './runtime.js';
 import { Extensions } from './extensions.js';
+import { Access } from '../security/access.js';
 import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
@@ -209,6 +210,11 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const startedAt = Date.now();
   let listeningPort = config.port;
   const extensions = new Extensions();
+  const access = new Access({
+    requirepass: config.auth.requirepass,
+    users: config.auth.users.map((u) => ({ name: u.name, password: u.password!, commands: u.commands, admin: u.admin })),
+    deny: config.commands.deny,
+  });
   const facts: ProxyFacts = {
     version,
     admin: config.admin,
@@ -222,6 +228,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     connectedClients: () => connections.size,
     clients: () => clientStates.values(),
     extensions,
+    access,
   };
 
   const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {

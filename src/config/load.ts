@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, environment, type Config, type ConfigInput } from './schema.js';
+import { readSecrets } from './secrets.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -23,7 +24,11 @@ export interface Source {
 
 export function validateConfig(input: unknown, sources: readonly Source[] = []): Config {
   const result = configSchema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) {
+    const { config, problems } = readSecrets(result.data);
+    if (problems.length === 0) return config;
+    throw new ConfigError(problems.map(({ path, text }) => `${showPath(path)}: ${text}`));
+  }
   const problems = result.error.issues.flatMap((issue) => describeIssue(issue, []));
   throw new ConfigError(problems.map(({ path, text }) => `${showPath(path)}: ${text}${origin(path, sources)}`));
 }

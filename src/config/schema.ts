@@ -110,6 +110,9 @@ export const configSchema = z
         maxQueuedBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024).describe('Request bytes queued for one node link before new requests are refused with a busy error.'),
         connectTimeoutMs: z.number().int().min(1).default(1000).describe('How long a connect to a node may take.'),
         reconnectMaxDelayMs: z.number().int().min(10).default(2000).describe('Longest wait between reconnects to a node that is down.'),
+        username: z.string().min(1).optional().describe('User jupiter authenticates as on every node (AUTH <username> <password>); unset: the default user.'),
+        password: z.string().min(1).optional().describe('Password jupiter authenticates with on every node; a node object may carry its own.'),
+        passwordFile: z.string().min(1).optional().describe('A file holding backend.password (its first line).'),
       })
       .strict()
       .prefault({})
@@ -145,6 +148,45 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Taking a failed node out of the ring, and back without stale data (README "When a node fails").'),
+    auth: z
+      .object({
+        requirepass: z.string().min(1).optional().describe('Password of the user "default": clients must AUTH before other commands. Plain, or sha256:<64 hex digits>.'),
+        requirepassFile: z.string().min(1).optional().describe('A file holding requirepass (its first line), instead of the password in the configuration.'),
+        users: z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'a user name is letters, digits, "_", ".", "@" or "-"'),
+                password: z.string().min(1).optional(),
+                passwordFile: z.string().min(1).optional(),
+                commands: z
+                  .object({ allow: z.array(z.string().min(1)).optional(), deny: z.array(z.string().min(1)).default([]) })
+                  .strict()
+                  .prefault({}),
+                admin: z.boolean().default(false),
+              })
+              .strict()
+              .refine((u) => (u.password === undefined) !== (u.passwordFile === undefined), 'give a user either password or passwordFile'),
+          )
+          .default([])
+          .describe('Users for AUTH <user> <password>: {name, password or passwordFile, commands: {allow, deny}, admin}. allow unset: every command.'),
+      })
+      .strict()
+      .prefault({})
+      .refine((a) => !(a.requirepass !== undefined && a.requirepassFile !== undefined), { message: 'give requirepass or requirepassFile, not both', path: ['requirepass'] })
+      .refine((a) => new Set(a.users.map((u) => u.name)).size === a.users.length, { message: 'a user is listed more than once', path: ['users'] })
+      .refine((a) => !((a.requirepass !== undefined || a.requirepassFile !== undefined) && a.users.some((u) => u.name === 'default')), {
+        message: 'requirepass is the password of the user "default"; do not list "default" in users too',
+        path: ['users'],
+      })
+      .describe('Who may use the proxy (README "Security").'),
+    commands: z
+      .object({
+        deny: z.array(z.string().min(1)).default([]).describe('Commands refused on this proxy: names, or "CONFIG SET" for one subcommand.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Commands switched off.'),
     admin: z
       .object({
         enabled: z.boolean().default(true).describe('false: every JUPITER command is refused.'),
@@ -217,6 +259,12 @@ export const environment: Record<string, EnvironmentOption> = {
   JUPITER_EJECT_RETRY_TIMEOUT_MS: { option: 'eject.retryTimeoutMs', parse: numberOrText },
   JUPITER_EJECT_HINT_LIMIT: { option: 'eject.hintLimit', parse: numberOrText },
   JUPITER_EJECT_ON_DOWN: { option: 'eject.onDown', parse: (v) => v },
+  JUPITER_AUTH_REQUIREPASS: { option: 'auth.requirepass', parse: (v) => v },
+  JUPITER_AUTH_REQUIREPASS_FILE: { option: 'auth.requirepassFile', parse: (v) => v },
+  JUPITER_COMMANDS_DENY: { option: 'commands.deny', parse: commaList },
+  JUPITER_BACKEND_USERNAME: { option: 'backend.username', parse: (v) => v },
+  JUPITER_BACKEND_PASSWORD: { option: 'backend.password', parse: (v) => v },
+  JUPITER_BACKEND_PASSWORD_FILE: { option: 'backend.passwordFile', parse: (v) => v },
   JUPITER_ADMIN_ENABLED: { option: 'admin.enabled', parse: booleanOrText },
   JUPITER_ADMIN_PASSWORD: { option: 'admin.password', parse: (v) => v },
   JUPITER_TRACING_ENABLED: { option: 'tracing.enabled', parse: booleanOrText },

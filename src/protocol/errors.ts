@@ -23,6 +23,8 @@ export const protocolErrors = {
   tooBigMbulkCount: () => new ProtocolError('ERR Protocol error: too big mbulk count string'),
   tooBigBulkCount: () => new ProtocolError('ERR Protocol error: too big bulk count string'),
   queryBufferLimit: () => new ProtocolError('client reached the query buffer limit', true),
+  unauthenticatedMultibulkLength: () => new ProtocolError('ERR Protocol error: unauthenticated multibulk length'),
+  unauthenticatedBulkLength: () => new ProtocolError('ERR Protocol error: unauthenticated bulk length'),
 };
 
 /** Redis quotes at most 128 characters of arguments and turns CR/LF into spaces. */
@@ -101,4 +103,12 @@ export const blobFailed = (message: string): Buffer => line(`ERR ${message.repla
 
 export const badClientName = line('ERR Client names cannot contain spaces, newlines or special characters.');
 export const wrongPass = line('WRONGPASS invalid username-password pair or user is disabled.');
+export const noAuth = line('NOAUTH Authentication required.');
+export const helloNoAuth = line(
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+);
+/** A command the client's user may not run (auth.users[].commands). */
+export const noPermission = (name: string): Buffer => line(`NOPERM this user has no permissions to run the '${name}' command`);
+/** A command on the proxy's deny-list (commands.deny), named as the client typed it. */
+export const commandDisabled = (typed: string): Buffer => line(`ERR command '${typed.toUpperCase().replace(/[\r\n]/g, ' ')}' is disabled on this proxy`);
 export const protocolVersionInvalid = line('ERR Protocol version is not an integer or out of range');

@@ -20,6 +20,9 @@ export interface ParserLimits {
 
 export const defaultParserLimits: ParserLimits = REDIS_LIMITS;
 
+/** Redis's caps before AUTH (networking.c; the query buffer cap since 7.2.5). */
+const UNAUTHENTICATED = { maxMultibulkLength: 10, maxBulkLength: 16384, maxQueryBuffer: 1024 * 1024 } as const;
+
 export class RequestParser {
   /** The current request's bytes (valid after next() returned true, until the next call). */
   raw: Buffer = EMPTY;
@@ -29,6 +32,12 @@ export class RequestParser {
   // Three entries cover GET and SET without growing; an idle connection keeps just these.
   starts: number[] = [0, 0, 0];
   ends: number[] = [0, 0, 0];
+
+  /**
+   * Before AUTH, Redis's caps for unauthenticated clients apply: 10 arguments, 16 KiB per bulk,
+   * 1 MiB of unparsed input, so a client without the password cannot make jupiter hold memory.
+   */
+  unauthenticated = false;
 
   private readonly input = new ByteAccumulator();
   private readonly limits: ParserLimits;
@@ -46,7 +55,7 @@ export class RequestParser {
 
   push(chunk: Buffer): void {
     this.input.append(chunk);
-    if (this.input.available > this.limits.maxQueryBuffer) throw protocolErrors.queryBufferLimit();
+    if (this.input.available > (this.unauthenticated ? UNAUTHENTICATED.maxQueryBuffer : this.limits.maxQueryBuffer)) throw protocolErrors.queryBufferLimit();
   }
 
   /** Bytes received but not yet parsed into a request. */
@@ -115,6 +124,7 @@ export class RequestParser {
     }
     const count = parseInteger(buf, pos + 1, cr);
     if (Number.isNaN(count) || count > this.limits.maxMultibulkLength) throw protocolErrors.invalidMultibulkLength();
+    if (this.unauthenticated && count > UNAUTHENTICATED.maxMultibulkLength) throw protocolErrors.unauthenticatedMultibulkLength();
     this.need = 0;
     if (count <= 0) {
       // Redis ignores *0 and negative counts without a reply.
@@ -150,6 +160,7 @@ export class RequestParser {
       }
       const size = parseInteger(buf, at + 1, cr);
       if (Number.isNaN(size) || size < 0 || size > this.limits.maxBulkLength) throw protocolErrors.invalidBulkLength();
+      if (this.unauthenticated && size > UNAUTHENTICATED.maxBulkLength) throw protocolErrors.unauthenticatedBulkLength();
       const start = cr + 2;
       const stop = start + size;
       if (stop + 2 > len) {

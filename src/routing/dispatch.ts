@@ -8,6 +8,7 @@ import type { MembershipChange } from '../handoff/change.js';
 import type { Session } from './session.js';
 import type { Address } from '../actors/runtime.js';
 import type { Extensions } from '../actors/extensions.js';
+import type { Access, User } from '../security/access.js';
 
 /** Channels (SUBSCRIBE), patterns (PSUBSCRIBE) and shard channels (SSUBSCRIBE). */
 export type PubSubKind = 'channel' | 'pattern' | 'shard';
@@ -28,6 +29,17 @@ export interface ClientState {
   name: string | null;
   /** Passed JUPITER AUTH (or no admin password is set). */
   admin: boolean;
+  /** The user it authenticated as (AUTH, HELLO ... AUTH), or null before it did. */
+  readonly user: User | null;
+  /** May run commands: authenticated, or no password is required. */
+  readonly authenticated: boolean;
+  /** Its requests are checked against a deny-list, a user's command lists, or the need to AUTH. */
+  readonly gated: boolean;
+  /**
+   * Authenticates it as the user: lifts the caps on unauthenticated input, grants admin if the
+   * user has it. Null (RESET) puts it back as a new connection starts, admin rights dropped.
+   */
+  authenticate(user: User | null): void;
   /** Closes the connection once every reply before this point (and this one) is written. */
   closeAfterReply(): void;
   /** `CLIENT INFO`-style line describing this client. */
@@ -80,6 +92,8 @@ export interface ProxyFacts {
   /** eject.onDown: what a read for a node that is down gets, an error or a miss. */
   readonly onDown: 'error' | 'miss';
   connectedClients(): number;
+  /** The front door's users and deny-list (README "Security"). */
+  readonly access: Access;
   /** Taps and JUPITER subcommands an embedding application added (README "Embedding"). */
   readonly extensions: Extensions;
   /** Every client connected to this proxy (this process), for CLIENT LIST and CLIENT KILL. */

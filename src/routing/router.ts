@@ -2,7 +2,7 @@
 // command, check its arity, then either pin it to the node of an explicit hash key or let its
 // shape decide. Every refusal is a Redis-style error reply.
 import { arityOk, keyPositions, lookupCommandBytes, type CommandSpec } from '../protocol/commands.js';
-import { notInTransaction, onlySubscribeCommands, unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
+import { commandDisabled, noAuth, noPermission, notInTransaction, onlySubscribeCommands, unknownCommand, unknownSubcommand, wrongArity } from '../protocol/errors.js';
 import { placementWrite } from '../handoff/placement-index.js';
 import { hintWrite } from '../handoff/hints.js';
 import { missOf } from './miss.js';
@@ -37,6 +37,7 @@ export class Router {
     if (options !== undefined) req = options.request;
     const spec = this.resolve(req, d);
     if (spec === undefined) return options?.traceparent;
+    if (d.client.gated && !admitted(req, spec, d)) return options?.traceparent;
     const shape = shapeOf(spec);
     // Only a RESP2 client is held to the subscription commands: RESP3 tells messages apart by type.
     if (d.client.subscriptions > 0 && !d.client.resp3 && shape.subscribedMode !== true) {
@@ -135,6 +136,33 @@ export class Router {
     }
     return sub;
   }
+}
+
+/** Commands a client may send before it authenticates (HELLO checks its own AUTH option). */
+const NO_AUTH = new Set(['auth', 'hello', 'quit', 'reset']);
+
+/**
+ * The front door, for a client with something to check: authenticated (else NOAUTH), the command
+ * not on the deny-list, and allowed to its user. False after answering why not.
+ */
+function admitted(req: RequestView, spec: CommandSpec, d: Dispatch): boolean {
+  const { client } = d;
+  const top = spec.name.split('|')[0];
+  if (!client.authenticated) {
+    if (NO_AUTH.has(top)) return true;
+    d.reply(noAuth);
+    return false;
+  }
+  if (d.proxy.access.denied.has(spec.name)) {
+    d.reply(commandDisabled(typedName(req, spec.name.includes('|'))));
+    return false;
+  }
+  // As in Redis, a user's command lists do not hold it to its identity: AUTH, HELLO, QUIT and RESET stay open.
+  if (client.user !== null && !NO_AUTH.has(top) && !client.user.allows(spec.name)) {
+    d.reply(noPermission(spec.name));
+    return false;
+  }
+  return true;
 }
 
 /** The hash key a hash= or index= option names, null without one, undefined after replying that index= is out of range. */

@@ -13,6 +13,7 @@ import {
   helloSyntaxError,
   badClientName,
   wrongPass,
+  helloNoAuth,
   protocolVersionInvalid,
   wrongArity,
 } from '../../protocol/errors.js';
@@ -49,6 +50,7 @@ export const reset: Shape = {
   subscribedMode: true,
   dispatch(_req, _spec, d) {
     d.client.name = null;
+    d.client.authenticate(null);
     d.client.forgetSubscriptions();
     d.useProtocol(false);
     // A transaction or watch left on the leased connection: that connection is closed, not reused.
@@ -135,11 +137,27 @@ function clientKill(req: RequestView, d: Dispatch): Uint8Array {
   return integer(killed.length);
 }
 
+/**
+ * Checks a user name and password against auth (requirepass is the user "default"); without any
+ * password configured, Redis's answers for its passwordless default user. Null when signed in,
+ * else the error to answer.
+ */
+function signIn(d: Dispatch, name: string, password: string): Uint8Array | null {
+  const { access } = d.proxy;
+  if (!access.required) return name === 'default' ? null : wrongPass;
+  const user = access.authenticate(name, password);
+  if (user === null) return wrongPass;
+  d.client.authenticate(user);
+  return null;
+}
+
+/** AUTH <password> (the user "default") or AUTH <user> <password>. */
 export const auth: Shape = {
   connectionLocal: true,
   dispatch(req, _spec, d) {
-    if (req.argc === 2) return d.reply(authNotConfigured);
-    d.reply(req.argString(1) === 'default' ? OK : wrongPass);
+    if (req.argc === 2 && !d.proxy.access.required) return d.reply(authNotConfigured);
+    const refused = req.argc === 2 ? signIn(d, 'default', req.argString(1)) : signIn(d, req.argString(1), req.argString(2));
+    d.reply(refused ?? OK);
   },
 };
 
@@ -174,7 +192,8 @@ export const hello: Shape = {
       const given = req.argString(i);
       const option = given.toLowerCase();
       if (option === 'auth' && i + 2 < req.argc) {
-        if (req.argString(i + 1) !== 'default') return d.reply(wrongPass);
+        const refused = signIn(d, req.argString(i + 1), req.argString(i + 2));
+        if (refused !== null) return d.reply(refused);
         i += 2;
       } else if (option === 'setname' && i + 1 < req.argc) {
         if (!setName(d, req.argString(i + 1))) return d.reply(badClientName);
@@ -183,6 +202,7 @@ export const hello: Shape = {
         return d.reply(helloSyntaxError(given));
       }
     }
+    if (!d.client.authenticated) return d.reply(helloNoAuth);
     d.useProtocol(version === 3);
     d.reply(helloReply(d));
   },

@@ -12,6 +12,7 @@ import { defaultParserLimits } from '../../../src/protocol/parser.js';
 import type { RequestView } from '../../../src/routing/request.js';
 import type { Dispatch } from '../../../src/routing/dispatch.js';
 import { RawClient } from '../../helpers/raw.js';import { Extensions } from '../../../src/actors/extensions.js';
+import { Access } from '../../../src/security/access.js';
 
 
 test('an exception while routing one request answers it with -ERR jupiter internal error, logs it, and the next request is served', async () => {
@@ -34,7 +35,7 @@ test('an exception while routing one request answers it with -ERR jupiter intern
         router,
         hashTags: true,
         limits: { parser: defaultParserLimits, maxInflight: 100, maxOutputBuffer: 0, idleTimeoutSeconds: 0 },
-        proxy: { version: '0', admin: { enabled: true }, startedAt: 0, port: 0, membershipDatabase: 15, limits: { maxClients: 10, idleTimeoutSeconds: 0 }, onDown: 'error', connectedClients: () => 1, clients: () => [], extensions: new Extensions() },
+        proxy: { version: '0', admin: { enabled: true }, startedAt: 0, port: 0, membershipDatabase: 15, limits: { maxClients: 10, idleTimeoutSeconds: 0 }, onDown: 'error', connectedClients: () => 1, clients: () => [], extensions: new Extensions(), access: new Access({ users: [], deny: [] }) },
         membership: 0,
         blobs: 0,
         pubsub: 0,

@@ -381,3 +381,28 @@ for (const [input, what, text] of [
     assert.equal(protocolError([b(input)]).reply.toString(), `-ERR Protocol error: ${text}\r\n`);
   });
 }
+
+test("before AUTH, Redis's caps for unauthenticated clients: 10 arguments, 16 KiB per bulk, 1 MiB of input", () => {
+  const failure = (bytes: Buffer | string): string => {
+    const p = new RequestParser();
+    p.unauthenticated = true;
+    try {
+      p.push(Buffer.from(bytes));
+      while (p.next());
+    } catch (error) {
+      return (error as ProtocolError).message;
+    }
+    return 'none';
+  };
+  assert.equal(failure('*11\r\n'), 'ERR Protocol error: unauthenticated multibulk length');
+  assert.equal(failure('*2\r\n$4\r\nAUTH\r\n$16385\r\n'), 'ERR Protocol error: unauthenticated bulk length');
+  assert.equal(failure(encodeCommand(['AUTH', 'x'.repeat(16384)])), 'none');
+  assert.equal(failure(encodeCommand(Array.from({ length: 10 }, () => 'a'))), 'none');
+  assert.equal(failure(Buffer.alloc(1024 * 1024 + 1, 'a')), 'client reached the query buffer limit');
+  // Once authenticated, the configured limits apply again.
+  const p = new RequestParser();
+  p.unauthenticated = true;
+  p.unauthenticated = false;
+  p.push(encodeCommand(Array.from({ length: 11 }, () => 'a')));
+  assert.equal(p.next(), true);
+});

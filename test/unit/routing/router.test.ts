@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { Ring } from '../../../src/ring/ring.js';
 import { Session } from '../../../src/routing/session.js';
@@ -9,6 +10,7 @@ import type { AdminQuery, BlobRequest, ClientState, Dispatch, Ejected, LeaseOpti
 import { RequestParser } from '../../../src/protocol/parser.js';
 import { encodeCommand } from '../../../src/protocol/encode.js';
 import { Extensions } from '../../../src/actors/extensions.js';
+import { Access, type User } from '../../../src/security/access.js';
 
 const ring = Ring.build(
   [
@@ -50,6 +52,17 @@ type Call =
 class FakeClient implements ClientState {
   name: string | null = null;
   admin = false;
+  user: User | null = null;
+  authenticated = true;
+  gated = false;
+  /** Follows the rules of the proxy it is given (a FakeDispatch's access). */
+  access = new Access({ users: [], deny: [] });
+  authenticate(user: User | null): void {
+    this.user = user;
+    this.authenticated = user !== null || !this.access.required;
+    this.admin = user?.admin === true;
+    this.gated = !this.authenticated || user?.restricted === true || this.access.denied.size > 0;
+  }
   readonly session = new Session();
   subscriptions = 0;
   resp3 = false;
@@ -85,6 +98,7 @@ class FakeDispatch implements Dispatch {
     connectedClients: () => 3,
     clients: () => [this.client, this.other],
     extensions: new Extensions(),
+    access: new Access({ users: [], deny: [] }),
   };
   /** Another client of the same proxy. */
   readonly other = new FakeClient(8);
@@ -977,4 +991,56 @@ test('FLUSHALL is sent to every node as FLUSHDB, keeping the nodes\' other datab
   assert.equal(c.kind, 'fragment');
   if (c.kind !== 'fragment') return;
   assert.deepEqual(c.parts.map((p) => p.bytes), [0, 1, 2].map(() => text(encodeCommand(['FLUSHDB', 'ASYNC']))));
+});
+
+test('the front door: NOAUTH before AUTH, WRONGPASS for a bad password, then users are held to their command lists and everyone to the deny-list', () => {
+  const access = new Access({
+    requirepass: 'door',
+    users: [
+      { name: 'reader', password: `sha256:${createHash('sha256').update('r-pass').digest('hex')}`, commands: { allow: ['GET', 'MGET', 'CONFIG GET'], deny: [] }, admin: false },
+      { name: 'ops', password: 'o-pass', commands: { deny: ['KEYS'] }, admin: true },
+    ],
+    deny: ['FLUSHALL', 'CONFIG SET'],
+  });
+  const d = new FakeDispatch(ring);
+  d.proxy = { ...d.proxy, access };
+  d.client.access = access;
+  d.client.authenticate(null);
+  const send = (...args: string[]): Call => {
+    d.calls.length = 0;
+    return only(routeBytes(encodeCommand(args), d).d);
+  };
+  const said = (...args: string[]): string => (send(...args) as { bytes: string }).bytes;
+  assert.equal(said('GET', 'k'), '-NOAUTH Authentication required.\r\n');
+  assert.equal(said('NOSUCH', 'k'), "-ERR unknown command 'NOSUCH', with args beginning with: 'k' \r\n", 'an unknown command is named first, as Redis does');
+  assert.equal(said('HELLO', '3'), '-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n');
+  assert.equal(said('AUTH', 'wrong'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+  assert.equal(said('AUTH', 'nobody', 'door'), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+  assert.equal(d.client.authenticated, false);
+  assert.equal(said('AUTH', 'door'), '+OK\r\n');
+  assert.equal(d.client.user?.name, 'default');
+  assert.equal(send('GET', 'k').kind, 'forward');
+  assert.equal(said('FLUSHALL'), "-ERR command 'FLUSHALL' is disabled on this proxy\r\n");
+  assert.equal(said('config', 'set', 'maxmemory', '1'), "-ERR command 'CONFIG SET' is disabled on this proxy\r\n");
+
+  assert.equal(said('AUTH', 'reader', 'r-pass'), '+OK\r\n', 'a password stored as sha256: matches the password it digests');
+  assert.equal(send('GET', 'k').kind, 'forward');
+  assert.equal(said('SET', 'k', 'v'), "-NOPERM this user has no permissions to run the 'set' command\r\n");
+  assert.equal(said('CONFIG', 'RESETSTAT'), "-NOPERM this user has no permissions to run the 'config|resetstat' command\r\n");
+  assert.equal(d.client.admin, false);
+
+  assert.equal(said('HELLO', '2', 'AUTH', 'ops', 'o-pass'), '*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n9.9.9\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:7\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n');
+  assert.equal(d.client.admin, true, 'an admin user may run JUPITER commands');
+  assert.equal(said('KEYS', '*'), "-NOPERM this user has no permissions to run the 'keys' command\r\n");
+  assert.equal(send('SET', 'k', 'v').kind, 'forward');
+  d.calls.length = 0;
+  routeBytes(encodeCommand(['RESET']), d);
+  assert.deepEqual(d.calls.map((c) => c.kind), ['endLease', 'reply']);
+  assert.equal(said('GET', 'k'), '-NOAUTH Authentication required.\r\n', 'RESET signs the client out');
+});
+
+test('without any password, AUTH answers as Redis does for its passwordless default user', () => {
+  assert.equal(replyOf(['AUTH', 'x']), '-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n');
+  assert.equal(replyOf(['AUTH', 'default', 'x']), '+OK\r\n');
+  assert.equal(replyOf(['AUTH', 'someone', 'x']), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
 });
