@@ -17,7 +17,7 @@ import type { MembershipChange } from '../handoff/change.js';
 import type { RecordMember } from '../handoff/record.js';
 import { ActorRuntime, type Address, type Runtime } from './runtime.js';
 import { Extensions } from './extensions.js';
-import { Access } from '../security/access.js';
+import { Access, INTERNAL_USER } from '../security/access.js';
 import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
@@ -184,7 +184,14 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   runtime.spawn(pubsubBehavior({ membership, hashTags: config.hashTags, confirmTimeoutMs: config.backend.requestTimeoutMs }), pubsub);
   const blobs = runtime.spawn(
     blobBehavior({
-      connect: () => new Redis({ host: selfHost, port: listeningPort, maxRetriesPerRequest: 1, enableReadyCheck: false }),
+      connect: () =>
+        new Redis({
+          host: selfHost,
+          port: listeningPort,
+          maxRetriesPerRequest: 1,
+          enableReadyCheck: false,
+          ...(access.internalPassword === undefined ? {} : { username: INTERNAL_USER, password: access.internalPassword }),
+        }),
       traceparentPrefix: config.prefixes.traceparent,
     }),
   );

@@ -156,7 +156,10 @@ export const configSchema = z
           .array(
             z
               .object({
-                name: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'a user name is letters, digits, "_", ".", "@" or "-"'),
+                name: z
+                  .string()
+                  .regex(/^[A-Za-z0-9_.@-]+$/, 'a user name is letters, digits, "_", ".", "@" or "-"')
+                  .refine((n) => n !== 'jupiter.internal', 'jupiter.internal is the name of jupiter\'s own client'),
                 password: z.string().min(1).optional(),
                 passwordFile: z.string().min(1).optional(),
                 commands: z

@@ -66,6 +66,10 @@ export class User {
     this.restricted = this.allow !== null || this.deny.size > 0;
   }
 
+  get digestHex(): string {
+    return this.digest.toString('hex');
+  }
+
   passwordMatches(given: string): boolean {
     return timingSafeEqual(digestOf(given), this.digest);
   }
@@ -83,11 +87,23 @@ export class Access {
   readonly denied: CommandSet;
   private readonly users = new Map<string, User>();
 
+  /**
+   * The password of jupiter's own client of itself (BLOB.* commands), when a password is required:
+   * derived from every configured password's digest, so each process of a proxy (workers, other
+   * proxies with the same configuration) knows it, and no one without the configuration can.
+   */
+  readonly internalPassword: string | undefined;
+
   constructor(config: AccessConfig) {
     if (config.requirepass !== undefined) this.users.set('default', new User({ name: 'default', password: config.requirepass, commands: { deny: [] }, admin: false }));
     for (const u of config.users) this.users.set(u.name, new User(u));
     this.required = this.users.size > 0;
     this.denied = new CommandSet(config.deny);
+    if (this.required) {
+      const digests = [...this.users.values()].map((u) => `${u.name}:${u.digestHex}`).sort();
+      this.internalPassword = createHash('sha256').update(`${INTERNAL_USER}\n${digests.join('\n')}`).digest('hex');
+      this.users.set(INTERNAL_USER, new User({ name: INTERNAL_USER, password: this.internalPassword, commands: { deny: [] }, admin: false }));
+    }
   }
 
   /** The user the name and password stand for, or null; every user's check takes the same time. */
@@ -98,5 +114,8 @@ export class Access {
     return user !== undefined && matches ? user : null;
   }
 }
+
+/** The user jupiter's own client of itself signs in as. */
+export const INTERNAL_USER = 'jupiter.internal';
 
 const DECOY = new User({ name: '', password: `sha256:${'0'.repeat(64)}`, commands: { deny: [] }, admin: false });
