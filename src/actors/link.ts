@@ -30,6 +30,8 @@ export class BackendLink<Peer> {
    * replies, when the node sends them, are read and dropped.
    */
   expired = 0;
+  /** The link's first reply answers jupiter's AUTH (backend.password): an error means the node refused it. */
+  authenticating = false;
   /** When the link last delivered a reply, or came up (ms). */
   lastProgress = 0;
   connectStarted = 0;

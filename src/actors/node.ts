@@ -11,7 +11,8 @@
 import net from 'node:net';
 import { ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY } from '../protocol/bytes.js';
-import { internalError, leaseLimit, leaseLost, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
+import { internalError, leaseLimit, leaseLost, nodeAuthRefused, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
+import { authCommand, credentialsOf } from '../security/backend.js';
 import { BackendLink, nextGeneration, type LinkName } from './link.js';
 import { encodeCommand } from '../protocol/encode.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
@@ -56,6 +57,9 @@ export interface NodeOptions {
   readonly pubsub?: Address;
   /** With ejection on: consecutive failed requests or connects after which the health actor hears NodeFailing. */
   readonly failureLimit?: number;
+  /** jupiter's credentials on the node (backend.username, backend.password): every link sends AUTH first. */
+  readonly username?: string;
+  readonly password?: string;
 }
 
 /** A connection leased to one client (its transaction, watch or blocking command). */
@@ -124,7 +128,9 @@ class NodeActor implements Actor<NodeMessage> {
   private failed = 0;
   private readonly latency = new LatencyHistogram();
   private readonly ticker: NodeJS.Timeout;
-  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer; leaseLimit: Buffer; leaseLost: Buffer };
+  private readonly errors: { unavailable: Buffer; timeout: Buffer; badReply: Buffer; busy: Buffer; leaseLimit: Buffer; leaseLost: Buffer; authRefused: Buffer };
+  /** The AUTH every new link sends first, or null when the node needs none. */
+  private readonly auth: Buffer | null;
   private readonly leases = new Map<string, Lease>();
   private readonly leaseLinks = new Map<Link, Lease>();
   /** Clean connections a released lease left, for the next lease. */
@@ -145,7 +151,10 @@ class NodeActor implements Actor<NodeMessage> {
       busy: nodeBusy(options.id),
       leaseLimit: leaseLimit(options.id, options.maxLeases),
       leaseLost: leaseLost(options.id),
+      authRefused: nodeAuthRefused(options.id),
     };
+    const credentials = credentialsOf(options);
+    this.auth = credentials === undefined ? null : authCommand(credentials);
     // Spans of sampled requests only: untraced ones never reach them.
     this.main = new BackendLink('main', new BackendTracing(options));
     this.side = new BackendLink('side', new BackendTracing(options));
@@ -378,6 +387,14 @@ class NodeActor implements Actor<NodeMessage> {
         if (link.expired > 0) {
           // Answered already, with a timeout error: the late reply goes nowhere.
           link.expired--;
+          if (link.authenticating) {
+            link.authenticating = false;
+            if (reply[0] === MINUS) {
+              this.sendAnswers();
+              return this.lost(link, this.errors.authRefused, `AUTH refused: ${firstLine(reply)}`);
+            }
+            if (link === this.main) this.report(true);
+          }
         } else {
           this.latency.observe(now - pending.queuedAtOf(0));
           const hop = this.answer(link, 0, reply);
@@ -403,6 +420,13 @@ class NodeActor implements Actor<NodeMessage> {
 
   private connect(link: Link): void {
     link.connect(this.ctx, this.options.host, this.options.port);
+    // Its answer is checked, then dropped like a timed-out reply's: a refusal takes the link down.
+    if (this.auth !== null) {
+      link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);
+      link.expired++;
+      link.authenticating = true;
+      link.queue(this.auth);
+    }
     // A RESP3 link says so first; its answer (the server's map) is read and dropped, as a timed-out reply is.
     if (link.resp3) {
       link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);
@@ -428,7 +452,8 @@ class NodeActor implements Actor<NodeMessage> {
 
   private connected(link: Link): void {
     link.up(Date.now());
-    if (link === this.main) this.report(true);
+    // With credentials, the node is up once it accepts them.
+    if (link === this.main && !link.authenticating) this.report(true);
     link.write();
     if (link === this.subscriber) {
       // Back after a loss: what it carried is subscribed again by the PubSubActor.
@@ -553,13 +578,12 @@ class NodeActor implements Actor<NodeMessage> {
   /** The link failed: every request on it gets `error`, in order, and it is retried later. */
   private lost(link: Link, error: Buffer, reason: string): void {
     if (link.name === 'lease') return this.lostLease(link, error);
-    const wasUp = link.state === 'up';
     if (link === this.main) this.endProbe();
     link.close('down');
     this.failAll(link, error);
     link.failures++;
-    // Down once it was up, or the first time it fails to come up at all (a wrong address).
-    if (link === this.main && (wasUp || !this.reportedDown)) this.report(false, reason);
+    // Down once it was reported up, or the first time it fails to come up at all (a wrong address, refused credentials).
+    if (link === this.main && !this.reportedDown) this.report(false, reason);
     // A node the shared link finds down or unresponsive fails its leased clients too (a blocked one gets the error).
     if (link === this.main) {
       for (const lease of [...this.leases.values()]) this.endLease(lease, error);
@@ -700,5 +724,8 @@ class NodeActor implements Actor<NodeMessage> {
 
 const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });
 const HELLO3 = encodeCommand(['HELLO', '3']);
+const MINUS = 0x2d;
+/** An error reply's text, for the log. */
+const firstLine = (reply: Uint8Array): string => Buffer.from(reply.subarray(1, Math.min(reply.length, 200))).toString('latin1').split('\r\n')[0];
 /** Stands for the handshake in a RESP3 link's queue; its reply goes nowhere. */
 const HANDSHAKE: NodePeer = { address: -1, inflight: 0, lastRouted: 0, replies: null };

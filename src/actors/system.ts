@@ -18,6 +18,7 @@ import type { RecordMember } from '../handoff/record.js';
 import { ActorRuntime, type Address, type Runtime } from './runtime.js';
 import { Extensions } from './extensions.js';
 import { Access, INTERNAL_USER } from '../security/access.js';
+import { credentialsOf } from '../security/backend.js';
 import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
@@ -139,17 +140,19 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
   let announced: () => void = () => {};
+  const nodeCredentials = credentialsOf(config.backend);
   const control = new Control(
     {
       database: config.membership.database,
       connectTimeoutMs: config.backend.connectTimeoutMs,
       // A MIGRATE may use its own timeout twice over (connecting, then the transfer).
       commandTimeoutMs: 2 * config.handoff.migrateTimeoutMs + config.backend.connectTimeoutMs,
+      credentials: nodeCredentials,
     },
     () => announced(),
   );
   const { record, recorded } = await bootstrapRecord(control, configured, config.backend.connectTimeoutMs * 2 + 500, membershipLog);
-  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags }, (event, fields) => log.warn(fields, event), new PlacementIndex(config.membership.database));
+  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags, credentials: nodeCredentials }, (event, fields) => log.warn(fields, event), new PlacementIndex(config.membership.database));
   let snapshot: RingSnapshot | undefined;
   const membership = runtime.spawn(
     membershipBehavior({

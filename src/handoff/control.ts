@@ -4,6 +4,7 @@
 // acknowledgements never show in a client's KEYS, SCAN or DBSIZE), and one that follows the
 // announcement channel.
 import { Redis } from 'ioredis';
+import { ioredisCredentials, type NodeCredentials } from '../security/backend.js';
 import type { NodeEnd } from './mover.js';
 import type { CodeEnds } from './scripts.js';
 import { ANNOUNCE_CHANNEL, RecordStore, type RecordMember } from './record.js';
@@ -14,6 +15,8 @@ export interface ControlSettings {
   readonly connectTimeoutMs: number;
   /** A control call unanswered this long fails (a frozen node), so no move or record write waits forever. */
   readonly commandTimeoutMs: number;
+  /** jupiter's credentials on the nodes (backend.username, backend.password), if they need any. */
+  readonly credentials?: NodeCredentials;
 }
 
 /** host:port or [v6]:port into its parts. */
@@ -42,6 +45,11 @@ export class Control {
     /** Called on every announcement, from any node. */
     private readonly announced: () => void,
   ) {}
+
+  /** jupiter's credentials on the nodes, for connections of its own (probes). */
+  get credentials(): NodeCredentials | undefined {
+    return this.settings.credentials;
+  }
 
   /** What the proxy has learned of a node's health: a failing one is skipped by record writes and reads. */
   setFailing(id: string, failing: boolean): void {
@@ -94,6 +102,7 @@ export class Control {
           maxRetriesPerRequest: 1,
           retryStrategy: (times) => Math.min(times * 200, 2000),
           enableReadyCheck: false,
+          ...ioredisCredentials(this.settings.credentials),
         });
       const end = (client: Redis): NodeEnd => ({ id: m.id, client, host, port });
       const announcements = connect(0);

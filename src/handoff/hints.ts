@@ -8,6 +8,7 @@ import { encodeCommand } from '../protocol/encode.js';
 import type { Control } from './control.js';
 import type { RecordMember } from './record.js';
 import { parseAddress } from './control.js';
+import { ioredisCredentials, type NodeCredentials } from '../security/backend.js';
 
 export const hintsKey = (member: string): string => `jupiter:hints:${member}`;
 const overflowKey = (member: string): string => `jupiter:hints:${member}:overflow`;
@@ -63,9 +64,18 @@ export async function dropHints(control: Control, nodes: readonly RecordMember[]
 }
 
 /** Whether a node answers PING and a read within `timeoutMs`, on a connection of its own. */
-export async function answersProbe(address: string, timeoutMs: number): Promise<boolean> {
+export async function answersProbe(address: string, timeoutMs: number, credentials?: NodeCredentials): Promise<boolean> {
   const { host, port } = parseAddress(address);
-  const client = new Redis({ host, port, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...ioredisCredentials(credentials),
+  });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -7,6 +7,7 @@
 // the new ring), so the old copy is deleted, never restored over it. The caller makes sure no one
 // writes a key to its old owner while it moves (the handoff holds such requests).
 import type { Redis } from 'ioredis';
+import { migrateAuth, type NodeCredentials } from '../security/backend.js';
 
 /** One end of a move: a control-plane client of the node, and the address other nodes reach it at. */
 export interface NodeEnd {
@@ -23,6 +24,8 @@ export interface MoveOptions {
   readonly method: MoveMethod | 'auto';
   /** MIGRATE's own timeout (ms) for the transfer between the nodes. */
   readonly timeoutMs: number;
+  /** jupiter's credentials on the nodes: MIGRATE passes them to the node it moves keys to. */
+  readonly credentials?: NodeCredentials;
 }
 
 /** What became of a batch of keys. */
@@ -94,7 +97,7 @@ export class KeyMover {
   private async migrate(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
     let reply: unknown;
     try {
-      reply = await from.client.call('MIGRATE', to.host, String(to.port), '', '0', String(this.options.timeoutMs), 'KEYS', ...keys);
+      reply = await from.client.call('MIGRATE', to.host, String(to.port), '', '0', String(this.options.timeoutMs), ...migrateAuth(this.options.credentials), 'KEYS', ...keys);
     } catch (error) {
       const message = (error as Error).message;
       // A key written to the new owner since it was routed there: it is newer there.

@@ -104,6 +104,8 @@ export const blobFailed = (message: string): Buffer => line(`ERR ${message.repla
 export const badClientName = line('ERR Client names cannot contain spaces, newlines or special characters.');
 export const wrongPass = line('WRONGPASS invalid username-password pair or user is disabled.');
 export const noAuth = line('NOAUTH Authentication required.');
+/** A node refused jupiter's own credentials (backend.username, backend.password). */
+export const nodeAuthRefused = (node: string): Buffer => line(`ERR node ${node} refused jupiter's credentials (backend.username, backend.password)`);
 export const helloNoAuth = line(
   'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
 );
