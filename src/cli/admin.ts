@@ -1,11 +1,12 @@
 // `jupiter admin nodes|status|add|remove|weight|replace`: the JUPITER admin commands from the shell,
 // against a running jupiter. A change waits until its handoff ends (a progress bar of keys moved
 // when stderr is a terminal), so a script can run one change after another.
+import { signInOptions, type SignInFlags } from './signin.js';
 import { Redis } from 'ioredis';
 import cliProgress from 'cli-progress';
 import { nodeSchema } from '../config/schema.js';
 
-export interface AdminFlags {
+export interface AdminFlags extends SignInFlags {
   readonly proxy: string;
   readonly password?: string;
 }
@@ -27,7 +28,7 @@ async function withProxy(flags: AdminFlags, work: (redis: Redis) => Promise<void
     return;
   }
   const { host, port } = address.data;
-  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, protocol: 2, enableReadyCheck: false, ...signInOptions(flags) });
   redis.on('error', () => {});
   try {
     await redis.connect();

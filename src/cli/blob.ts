@@ -2,6 +2,7 @@
 // straight to its nodes (--nodes).
 // Transfers of more than a few MB show a progress bar (bytes, rate, time left) when stderr is a
 // terminal.
+import { signInOptions, type SignInFlags } from './signin.js';
 import fs from 'node:fs';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +13,7 @@ import { BlobError, BlobNotFoundError } from '../blob/errors.js';
 import { statLines } from '../blob/stat.js';
 import { commaList, nodeListSchema, nodeSchema } from '../config/schema.js';
 
-export interface BlobFlags {
+export interface BlobFlags extends SignInFlags {
   readonly proxy: string;
   /** Straight to these nodes (jupiter's member list) instead of through the proxy. */
   readonly nodes?: string;
@@ -33,7 +34,7 @@ async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<v
     return;
   }
   const { host, port } = address.data;
-  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, protocol: 2, enableReadyCheck: false, ...signInOptions(flags) });
   redis.on('error', () => {});
   try {
     await redis.connect();

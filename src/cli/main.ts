@@ -67,7 +67,9 @@ const blobs = program
   .command('blob')
   .description('store and fetch blobs (64 KiB chunks over every node) through a running jupiter, or straight to its nodes')
   .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380')
-  .option('--nodes <list>', "instead of a proxy: jupiter's member list (host:port,...), reached straight with its ring");
+  .option('--nodes <list>', "instead of a proxy: jupiter's member list (host:port,...), reached straight with its ring")
+  .option('--user <name>', 'sign in to the proxy as this user (auth.users)')
+  .option('--auth <password>', 'sign in to the proxy with this password (auth.requirepass, or --user\'s; env REDISCLI_AUTH)');
 blobs
   .command('put <name> <file>')
   .description("write FILE ('-' for stdin) as blob NAME, replacing any blob of that name")
@@ -96,7 +98,9 @@ const admins = program
   .command('admin')
   .description('show and change the members of a running jupiter (the JUPITER admin commands)')
   .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380')
-  .option('--password <password>', 'the admin.password, when one is set (env JUPITER_ADMIN_PASSWORD)');
+  .option('--password <password>', 'the admin.password, when one is set (env JUPITER_ADMIN_PASSWORD)')
+  .option('--user <name>', 'sign in to the proxy as this user (auth.users)')
+  .option('--auth <password>', 'sign in to the proxy with this password (auth.requirepass, or --user\'s; env REDISCLI_AUTH)');
 admins
   .command('nodes')
   .description('one line per member: id, address, weight, state and share of the keys')

@@ -1,5 +1,6 @@
 // `jupiter admin` run as an operator runs it, in a child process, against a running jupiter with an
-// admin password: a change waits for its handoff to end, a refusal exits 1 with the proxy's reason.
+// admin password behind a requirepass: a change waits for its handoff to end, a refusal exits 1
+// with the proxy's reason.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -32,10 +33,11 @@ describe('jupiter admin', () => {
       log: { level: 'silent' },
       membership: { heartbeatMs: 100 },
       admin: { password: 'sesame' },
+      auth: { requirepass: 'door' },
     });
-    client = new Redis({ port: proxy.port, maxRetriesPerRequest: 1 });
+    client = new Redis({ port: proxy.port, maxRetriesPerRequest: 1, password: 'door' });
     await client.call('JUPITER', 'AUTH', 'sesame');
-    at = ['admin', '--proxy', `127.0.0.1:${proxy.port}`, '--password', 'sesame'];
+    at = ['admin', '--proxy', `127.0.0.1:${proxy.port}`, '--password', 'sesame', '--auth', 'door'];
   });
   after(async () => {
     client.disconnect();
@@ -75,10 +77,13 @@ describe('jupiter admin', () => {
     const unknown = await jupiter([...at, 'remove', '127.0.0.1:1']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^jupiter: 127\.0\.0\.1:\d+: ERR .*127\.0\.0\.1:1.*\n$/);
-    const noPassword = await jupiter(['admin', '--proxy', `127.0.0.1:${proxy.port}`, 'nodes'], { JUPITER_ADMIN_PASSWORD: '' });
+    const noSignIn = await jupiter(['admin', '--proxy', `127.0.0.1:${proxy.port}`, '--password', 'sesame', 'nodes'], { REDISCLI_AUTH: '' });
+    assert.equal(noSignIn.code, 1);
+    assert.match(noSignIn.stderr, /NOAUTH Authentication required\./);
+    const noPassword = await jupiter(['admin', '--proxy', `127.0.0.1:${proxy.port}`, 'nodes'], { JUPITER_ADMIN_PASSWORD: '', REDISCLI_AUTH: 'door' });
     assert.equal(noPassword.code, 1);
     assert.match(noPassword.stderr, /NOAUTH JUPITER admin commands need JUPITER AUTH/);
-    const fromEnv = await jupiter(['admin', '--proxy', `127.0.0.1:${proxy.port}`, 'nodes'], { JUPITER_ADMIN_PASSWORD: 'sesame' });
+    const fromEnv = await jupiter(['admin', '--proxy', `127.0.0.1:${proxy.port}`, 'nodes'], { JUPITER_ADMIN_PASSWORD: 'sesame', REDISCLI_AUTH: 'door' });
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
     const bad = await jupiter(['admin', '--proxy', 'nowhere', 'nodes']);
     assert.equal(bad.code, 2);
