@@ -2,6 +2,8 @@
 // ordered queue of requests in flight, and the bytes waiting for the turn's write. The NodeActor
 // decides what happens to them (answers, timeouts, reconnects); a link only holds the state.
 import net from 'node:net';
+import tls from 'node:tls';
+import { connectOptions, type NodeTls } from '../security/tls.js';
 import { ReplyFramer } from '../protocol/replies.js';
 import { EMPTY, joinBytes } from '../protocol/bytes.js';
 import { PendingQueue } from './pending.js';
@@ -79,15 +81,17 @@ export class BackendLink<Peer> {
     this.outboxBytes = 0;
   }
 
-  connect(ctx: ActorContext, host: string, port: number): void {
+  connect(ctx: ActorContext, host: string, port: number, secure?: NodeTls): void {
     this.reconnectTimer = null;
     const generation = (this.generation = nextGeneration());
     this.state = 'connecting';
     this.connectStarted = Date.now();
     this.framer = new ReplyFramer();
-    const socket = net.connect({ host, port, noDelay: true });
+    const socket = secure === undefined ? net.connect({ host, port, noDelay: true }) : tls.connect({ ...connectOptions(secure, host), host, port });
+    if (secure !== undefined) socket.setNoDelay(true);
     socket.setKeepAlive(true, 300_000);
-    socket.on('connect', () => ctx.tell(ctx.self, { type: 'Connected', generation } satisfies LinkMessage));
+    // Over TLS the link is usable once the handshake is done, not at the TCP connect.
+    socket.on(secure === undefined ? 'connect' : 'secureConnect', () => ctx.tell(ctx.self, { type: 'Connected', generation } satisfies LinkMessage));
     socket.on('data', (chunk: Buffer) => ctx.tell(ctx.self, { type: 'Received', generation, chunk } satisfies LinkMessage));
     // The error, if any, says why the link closed: a typo in an address shows as ENOTFOUND or ECONNREFUSED.
     let failure = '';

@@ -13,6 +13,7 @@ import { ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY } from '../protocol/bytes.js';
 import { internalError, leaseLimit, leaseLost, nodeAuthRefused, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { authCommand, credentialsOf } from '../security/backend.js';
+import type { NodeTls } from '../security/tls.js';
 import { BackendLink, nextGeneration, type LinkName } from './link.js';
 import { encodeCommand } from '../protocol/encode.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
@@ -60,6 +61,8 @@ export interface NodeOptions {
   /** jupiter's credentials on the node (backend.username, backend.password): every link sends AUTH first. */
   readonly username?: string;
   readonly password?: string;
+  /** TLS to the node (backend.tls), its files read; unset: plain TCP. */
+  readonly tls?: NodeTls;
 }
 
 /** A connection leased to one client (its transaction, watch or blocking command). */
@@ -419,7 +422,7 @@ class NodeActor implements Actor<NodeMessage> {
   }
 
   private connect(link: Link): void {
-    link.connect(this.ctx, this.options.host, this.options.port);
+    link.connect(this.ctx, this.options.host, this.options.port, this.options.tls);
     // Its answer is checked, then dropped like a timed-out reply's: a refusal takes the link down.
     if (this.auth !== null) {
       link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);

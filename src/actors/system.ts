@@ -1,6 +1,7 @@
 // The proxy as a whole: configuration, the actor runtime, the listener, and graceful shutdown.
 // createProxy() is the embedding entry point; the CLI is a thin wrapper around it.
 import net from 'node:net';
+import tls from 'node:tls';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import { validateConfig } from '../config/load.js';
@@ -19,6 +20,7 @@ import { ActorRuntime, type Address, type Runtime } from './runtime.js';
 import { Extensions } from './extensions.js';
 import { Access, INTERNAL_USER } from '../security/access.js';
 import { credentialsOf } from '../security/backend.js';
+import { listenerTls, nodeTls } from '../security/tls.js';
 import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
@@ -109,6 +111,9 @@ async function loadSdk(endpoint: string | undefined): Promise<InstalledSdk | nul
 
 export async function createProxy(input: ConfigInput | Config, options: ProxyOptions = {}): Promise<Proxy> {
   const config = validateConfig(input);
+  // Certificate files are read now: a missing one stops the start with its name.
+  const backendTls = nodeTls(config.backend.tls);
+  const frontTls = listenerTls(config.tls);
   const log = options.logger ?? pino({ level: config.log.level });
   const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
   const tracing = Tracing.create(config.tracing, Object.values(config.prefixes));
@@ -135,6 +140,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       ...config.backend,
       maxLeases: config.limits.maxLeasesPerNode,
       failureLimit: config.eject.enabled ? config.eject.failureLimit : undefined,
+      tls: backendTls,
     };
   };
   const configured: RecordMember[] = config.nodes.map(toMember);
@@ -148,6 +154,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       // A MIGRATE may use its own timeout twice over (connecting, then the transfer).
       commandTimeoutMs: 2 * config.handoff.migrateTimeoutMs + config.backend.connectTimeoutMs,
       credentials: nodeCredentials,
+      tls: backendTls,
     },
     () => announced(),
   );
@@ -241,7 +248,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     access,
   };
 
-  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+  const accept = (socket: net.Socket): void => {
     if (connections.size >= config.limits.maxClients) {
       socket.end('-ERR max number of clients reached\r\n');
       return;
@@ -271,7 +278,9 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     );
     connections.set(id, address);
     runtime.tell(membership, { type: 'Subscribe', subscriber: address });
-  });
+  };
+  // Over TLS a client is accepted once its handshake is done (and its certificate checked, if asked for).
+  const server = frontTls === undefined ? net.createServer({ noDelay: true, pauseOnConnect: false }, accept) : tls.createServer(frontTls, accept);
 
   const askStatus = (): Promise<MembershipStatus> => runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
   const source: MetricsSource = {

@@ -113,6 +113,17 @@ export const configSchema = z
         username: z.string().min(1).optional().describe('User jupiter authenticates as on every node (AUTH <username> <password>); unset: the default user.'),
         password: z.string().min(1).optional().describe('Password jupiter authenticates with on every node; a node object may carry its own.'),
         passwordFile: z.string().min(1).optional().describe('A file holding backend.password (its first line).'),
+        tls: z
+          .object({
+            ca: z.string().min(1).optional().describe("PEM file of the CA that signed the nodes' certificates (unset: the system's CAs)."),
+            cert: z.string().min(1).optional().describe("PEM file of jupiter's client certificate, for nodes that ask for one (tls-auth-clients)."),
+            key: z.string().min(1).optional().describe('PEM file of that certificate\'s private key.'),
+            servername: z.string().min(1).optional().describe('Name checked in the nodes\' certificates (unset: the host of each node, unless it is an IP).'),
+            rejectUnauthorized: z.boolean().default(true).describe('false: accept nodes whose certificate does not verify (testing only).'),
+          })
+          .strict()
+          .optional()
+          .describe('TLS to the nodes; unset: plain TCP.'),
       })
       .strict()
       .prefault({})
@@ -148,6 +159,16 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Taking a failed node out of the ring, and back without stale data (README "When a node fails").'),
+    tls: z
+      .object({
+        cert: z.string().min(1).describe("PEM file of jupiter's server certificate."),
+        key: z.string().min(1).describe('PEM file of its private key.'),
+        ca: z.string().min(1).optional().describe('PEM file of the CA that signs client certificates.'),
+        clientCertificates: z.boolean().default(false).describe('Require each client to present a certificate signed by ca.'),
+      })
+      .strict()
+      .optional()
+      .describe('TLS on the client port; unset: plain TCP.'),
     auth: z
       .object({
         requirepass: z.string().min(1).optional().describe('Password of the user "default": clients must AUTH before other commands. Plain, or sha256:<64 hex digits>.'),

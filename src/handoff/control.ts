@@ -5,6 +5,7 @@
 // announcement channel.
 import { Redis } from 'ioredis';
 import { ioredisCredentials, type NodeCredentials } from '../security/backend.js';
+import { connectOptions, type NodeTls } from '../security/tls.js';
 import type { NodeEnd } from './mover.js';
 import type { CodeEnds } from './scripts.js';
 import { ANNOUNCE_CHANNEL, RecordStore, type RecordMember } from './record.js';
@@ -17,6 +18,8 @@ export interface ControlSettings {
   readonly commandTimeoutMs: number;
   /** jupiter's credentials on the nodes (backend.username, backend.password), if they need any. */
   readonly credentials?: NodeCredentials;
+  /** TLS to the nodes (backend.tls). */
+  readonly tls?: NodeTls;
 }
 
 /** host:port or [v6]:port into its parts. */
@@ -49,6 +52,10 @@ export class Control {
   /** jupiter's credentials on the nodes, for connections of its own (probes). */
   get credentials(): NodeCredentials | undefined {
     return this.settings.credentials;
+  }
+
+  get tls(): NodeTls | undefined {
+    return this.settings.tls;
   }
 
   /** What the proxy has learned of a node's health: a failing one is skipped by record writes and reads. */
@@ -103,6 +110,7 @@ export class Control {
           retryStrategy: (times) => Math.min(times * 200, 2000),
           enableReadyCheck: false,
           ...ioredisCredentials(this.settings.credentials),
+          ...(this.settings.tls === undefined ? {} : { tls: connectOptions(this.settings.tls, host) }),
         });
       const end = (client: Redis): NodeEnd => ({ id: m.id, client, host, port });
       const announcements = connect(0);

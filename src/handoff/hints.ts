@@ -9,6 +9,7 @@ import type { Control } from './control.js';
 import type { RecordMember } from './record.js';
 import { parseAddress } from './control.js';
 import { ioredisCredentials, type NodeCredentials } from '../security/backend.js';
+import { connectOptions, type NodeTls } from '../security/tls.js';
 
 export const hintsKey = (member: string): string => `jupiter:hints:${member}`;
 const overflowKey = (member: string): string => `jupiter:hints:${member}:overflow`;
@@ -64,7 +65,7 @@ export async function dropHints(control: Control, nodes: readonly RecordMember[]
 }
 
 /** Whether a node answers PING and a read within `timeoutMs`, on a connection of its own. */
-export async function answersProbe(address: string, timeoutMs: number, credentials?: NodeCredentials): Promise<boolean> {
+export async function answersProbe(address: string, timeoutMs: number, credentials?: NodeCredentials, secure?: NodeTls): Promise<boolean> {
   const { host, port } = parseAddress(address);
   const client = new Redis({
     host,
@@ -75,6 +76,7 @@ export async function answersProbe(address: string, timeoutMs: number, credentia
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     ...ioredisCredentials(credentials),
+    ...(secure === undefined ? {} : { tls: connectOptions(secure, host) }),
   });
   client.on('error', () => {});
   try {
