@@ -140,12 +140,38 @@ export function arityOk(spec: CommandSpec, argc: number): boolean {
   return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
 }
 
+/** Where commands that declare how many keys follow keep that count (args[0] is the name). */
+const NUMKEYS_AT: Readonly<Record<string, number>> = {
+  eval: 2,
+  evalsha: 2,
+  eval_ro: 2,
+  evalsha_ro: 2,
+  fcall: 2,
+  fcall_ro: 2,
+  zunionstore: 2,
+  zinterstore: 2,
+  zdiffstore: 2,
+  zunion: 1,
+  zinter: 1,
+  zdiff: 1,
+  zintercard: 1,
+  sintercard: 1,
+  lmpop: 1,
+  zmpop: 1,
+  blmpop: 2,
+  bzmpop: 2,
+};
+
 /**
  * Positions (in args, where args[0] is the command name) of every key, by Redis's key specs.
  * The slow path, for commands with several or movable keys.
  */
 export function keyPositions(name: string, args: readonly string[]): number[] {
   const top = name.split('|')[0];
+  // The key finder builds one index per declared key before looking at the arguments, so a
+  // numkeys of 200000000 would build 200 million: a count beyond the arguments names no key.
+  const countAt = NUMKEYS_AT[top];
+  if (countAt !== undefined && !(Number(args[countAt]) <= args.length)) return [];
   try {
     return getKeyIndexes(top, args.slice(1)).map((i) => i + 1).filter((i) => i < args.length);
   } catch {

@@ -13,7 +13,10 @@ export function splitInline(line: string): string[] | null {
   const n = line.length;
   for (;;) {
     while (i < n && isSpace(line[i])) i++;
-    if (i >= n) return args;
+    // A NUL ends the arguments, as splitting a C string would (found by the fuzz test: the word
+    // loop stopped at it without moving on, and pushed empty words until the heap ran out).
+    // redis-server 7.0 instead never sees the newline past a NUL and waits for more input.
+    if (i >= n || line[i] === '\0') return args;
     let current = '';
     let quote: '"' | "'" | null = null;
     for (;;) {

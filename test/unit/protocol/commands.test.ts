@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lookupCommand, lookupCommandBytes, arityOk } from '../../../src/protocol/commands.js';
+import { lookupCommand, lookupCommandBytes, arityOk, keyPositions } from '../../../src/protocol/commands.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const find = (s: string) => lookupCommandBytes(bytes(s), 0, s.length);
@@ -37,4 +37,18 @@ test('arity follows Redis: positive is exact, negative is a minimum', () => {
   assert.equal(arityOk(get, 3), false);
   assert.equal(arityOk(mget, 1), false);
   assert.equal(arityOk(mget, 5), true);
+});
+
+test('a declared key count beyond the arguments names no key, at once (found by the fuzz test: 169 million indexes crashed the process)', () => {
+  for (const [name, args] of [
+    ['eval', ['EVAL', 'return 1', '169220804', 'a']],
+    ['fcall', ['FCALL', 'f', '99999999999', 'a']],
+    ['zunionstore', ['ZUNIONSTORE', 'd', '2000000000', 'a']],
+    ['sintercard', ['SINTERCARD', '1e9', 'a']],
+    ['blmpop', ['BLMPOP', '0', 'many', 'a', 'LEFT']],
+  ] as const) {
+    assert.deepEqual(keyPositions(name, args), [], name);
+  }
+  assert.deepEqual(keyPositions('eval', ['EVAL', 'return 1', '2', 'a', 'b', 'c']), [3, 4]);
+  assert.deepEqual(keyPositions('zunionstore', ['ZUNIONSTORE', 'd', '2', 'a', 'b']), [1, 3, 4]);
 });

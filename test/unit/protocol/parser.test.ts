@@ -406,3 +406,10 @@ test("before AUTH, Redis's caps for unauthenticated clients: 10 arguments, 16 Ki
   p.push(encodeCommand(Array.from({ length: 11 }, () => 'a')));
   assert.equal(p.next(), true);
 });
+
+test('inline: a NUL ends the arguments (a loop once pushed empty words forever there)', () => {
+  const words = (line: string) => parseChunks([b(line)]).map((r) => r.args.map((a) => Buffer.from(a, 'hex').toString('latin1')));
+  assert.deepEqual(words('PING\0\0\r\n'), [['PING']]);
+  assert.deepEqual(words('SET k v\0 ignored\r\n'), [['SET', 'k', 'v']]);
+  assert.deepEqual(words('GET a \0b\r\n'), [['GET', 'a']]);
+});
