@@ -21,12 +21,20 @@ export interface AccessConfig {
   readonly deny: readonly CommandRule[];
 }
 
-const digestOf = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+// A configured password is text (UTF-8, as YAML and the environment give it); a password a client
+// sent is the parser's string of its bytes (latin1), so the same characters digest to the same bytes.
+const configuredDigest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+const sentDigest = (given: string): Buffer => createHash('sha256').update(given, 'latin1').digest();
 
 /** The digest a configured password stands for: `sha256:<hex>` as given, else the text's digest. */
 function storedDigest(password: string): Buffer {
   const hashed = /^sha256:([0-9a-fA-F]{64})$/.exec(password);
-  return hashed ? Buffer.from(hashed[1], 'hex') : digestOf(password);
+  return hashed ? Buffer.from(hashed[1], 'hex') : configuredDigest(password);
+}
+
+/** Whether a password a client sent is the configured text (admin.password); digests are compared, in constant time. */
+export function passwordMatches(given: string, configured: string): boolean {
+  return timingSafeEqual(sentDigest(given), configuredDigest(configured));
 }
 
 /** Command names as the command table spells them: lower case, a subcommand after '|'. */
@@ -71,7 +79,7 @@ export class User {
   }
 
   passwordMatches(given: string): boolean {
-    return timingSafeEqual(digestOf(given), this.digest);
+    return timingSafeEqual(sentDigest(given), this.digest);
   }
 
   /** May run the command (its table name, `config|set`). */

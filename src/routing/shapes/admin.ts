@@ -1,10 +1,10 @@
 // JUPITER, the admin command: read the membership (NODES, STATUS) and change it (ADDNODE,
 // REMOVENODE, SETWEIGHT, REPLACENODE). Switched off by admin.enabled: false; behind JUPITER AUTH
 // when admin.password is set. Answered by the MembershipActor, through the connection.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { bulkArray, OK } from '../../protocol/encode.js';
 import { adminDisabled, adminNeedsAuth, badAdminArgument, wrongPass } from '../../protocol/errors.js';
 import { nodeSchema } from '../../config/schema.js';
+import { passwordMatches } from '../../security/access.js';
 import type { MembershipChange } from '../../handoff/change.js';
 import type { RequestView } from '../request.js';
 import type { Shape } from '../dispatch.js';
@@ -60,13 +60,6 @@ function changeOf(name: string, req: RequestView): MembershipChange | string {
       return { op: 'replace', node: req.argString(2), address };
     }
   }
-}
-
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'latin1').digest();
-
-/** Compares digests, so the time taken tells nothing about the password. */
-function passwordMatches(given: string, password: string): boolean {
-  return timingSafeEqual(digest(given), digest(password));
 }
 
 export const admin: Shape = {

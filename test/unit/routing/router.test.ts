@@ -1044,3 +1044,19 @@ test('without any password, AUTH answers as Redis does for its passwordless defa
   assert.equal(replyOf(['AUTH', 'default', 'x']), '+OK\r\n');
   assert.equal(replyOf(['AUTH', 'someone', 'x']), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
 });
+
+test('a password with characters beyond ASCII matches the configured one: the client sends its UTF-8 bytes', () => {
+  const access = new Access({ requirepass: 'pässwörd', users: [], deny: [] });
+  const d = new FakeDispatch(ring);
+  d.proxy = { ...d.proxy, access, admin: { enabled: true, password: 'sésame' } };
+  d.client.access = access;
+  d.client.authenticate(null);
+  const said = (...args: (string | Buffer)[]): string => {
+    d.calls.length = 0;
+    return (only(routeBytes(encodeCommand(args), d).d) as { bytes: string }).bytes;
+  };
+  assert.equal(said('AUTH', Buffer.from('passwort')), '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+  assert.equal(said('AUTH', Buffer.from('pässwörd', 'utf8')), '+OK\r\n');
+  assert.equal(said('JUPITER', 'AUTH', Buffer.from('sésame', 'utf8')), '+OK\r\n');
+  assert.equal(d.client.admin, true);
+});
