@@ -586,7 +586,9 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
       }
     }
     for (const [to, msg] of this.sideMessages) {
-      if (msg.type === 'Route' && msg.batch.slots[msg.batch.count - 1] === slot && nodes.indexOf(to) >= 0) went.push(id(nodes.indexOf(to)));
+      if (msg.type !== 'Route' || msg.batch.slots[msg.batch.count - 1] !== slot) continue;
+      const node = nodes.indexOf(to);
+      if (node >= 0) went.push(id(node));
     }
     this.tapped.push(tappedRequest(this.parser, went));
   }

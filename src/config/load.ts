@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, environment, type Config, type ConfigInput } from './schema.js';
 import { readSecrets } from './secrets.js';
+import { SERVE_FLAGS, flagText, type ServeFlagKey } from './flags.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -84,12 +85,13 @@ function origin(path: Path, sources: readonly Source[]): string {
 }
 
 const optionPath = (path: Path): string => path.filter((p) => typeof p === 'string').join('.');
-// A flag sets a whole option (--nodes sets every node), so it is named by the path above any index.
+// A flag sets a whole option (--nodes sets every node), so it is named by the path above any index,
+// as the serve flags' table names it.
 function flagName(path: Path): string {
   const index = path.findIndex((p) => typeof p === 'number');
-  return optionPath(index === -1 ? path : path.slice(0, index))
-    .replace(/\./g, '-')
-    .replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const option = optionPath(index === -1 ? path : path.slice(0, index));
+  const key = (Object.keys(SERVE_FLAGS) as ServeFlagKey[]).find((k) => SERVE_FLAGS[k] === option);
+  return key === undefined ? `--${option}` : flagText(key);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -153,7 +155,7 @@ export function loadConfig(options: { file?: string; flags?: Partial<ConfigInput
   const sources: Source[] = [
     { values: fromEnvironment(options.env), describe: environmentVariable },
     { values: options.file ? readConfigFile(options.file) : {}, describe: () => `in ${options.file}` },
-    { values: (options.flags ?? {}) as Record<string, unknown>, describe: (path) => `from --${flagName(path)}` },
+    { values: (options.flags ?? {}) as Record<string, unknown>, describe: (path) => `from ${flagName(path)}` },
   ];
   return validateConfig(layer(...sources.map((s) => s.values)), sources);
 }

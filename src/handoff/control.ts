@@ -4,22 +4,19 @@
 // acknowledgements never show in a client's KEYS, SCAN or DBSIZE), and one that follows the
 // announcement channel.
 import { Redis } from 'ioredis';
-import { ioredisCredentials, type NodeCredentials } from '../security/backend.js';
-import { connectOptions, type NodeTls } from '../security/tls.js';
+import { nodeClientOptions, type NodeAccess, type NodeCredentials } from '../security/backend.js';
+import type { NodeTls } from '../security/tls.js';
 import type { NodeEnd } from './mover.js';
 import type { CodeEnds } from './scripts.js';
 import { ANNOUNCE_CHANNEL, RecordStore, type RecordMember } from './record.js';
 
-export interface ControlSettings {
+/** With jupiter's credentials and TLS on the nodes (backend.*), if they need any. */
+export interface ControlSettings extends NodeAccess {
   /** The database the record lives in. */
   readonly database: number;
   readonly connectTimeoutMs: number;
   /** A control call unanswered this long fails (a frozen node), so no move or record write waits forever. */
   readonly commandTimeoutMs: number;
-  /** jupiter's credentials on the nodes (backend.username, backend.password), if they need any. */
-  readonly credentials?: NodeCredentials;
-  /** TLS to the nodes (backend.tls). */
-  readonly tls?: NodeTls;
 }
 
 /** host:port or [v6]:port into its parts. */
@@ -109,8 +106,7 @@ export class Control {
           maxRetriesPerRequest: 1,
           retryStrategy: (times) => Math.min(times * 200, 2000),
           enableReadyCheck: false,
-          ...ioredisCredentials(this.settings.credentials),
-          ...(this.settings.tls === undefined ? {} : { tls: connectOptions(this.settings.tls, host) }),
+          ...nodeClientOptions(host, this.settings),
         });
       const end = (client: Redis): NodeEnd => ({ id: m.id, client, host, port });
       const announcements = connect(0);

@@ -8,8 +8,7 @@ import { encodeCommand } from '../protocol/encode.js';
 import type { Control } from './control.js';
 import type { RecordMember } from './record.js';
 import { parseAddress } from './control.js';
-import { ioredisCredentials, type NodeCredentials } from '../security/backend.js';
-import { connectOptions, type NodeTls } from '../security/tls.js';
+import { nodeClientOptions, type NodeAccess } from '../security/backend.js';
 
 export const hintsKey = (member: string): string => `jupiter:hints:${member}`;
 const overflowKey = (member: string): string => `jupiter:hints:${member}:overflow`;
@@ -65,7 +64,7 @@ export async function dropHints(control: Control, nodes: readonly RecordMember[]
 }
 
 /** Whether a node answers PING and a read within `timeoutMs`, on a connection of its own. */
-export async function answersProbe(address: string, timeoutMs: number, credentials?: NodeCredentials, secure?: NodeTls): Promise<boolean> {
+export async function answersProbe(address: string, timeoutMs: number, access: NodeAccess): Promise<boolean> {
   const { host, port } = parseAddress(address);
   const client = new Redis({
     host,
@@ -75,8 +74,7 @@ export async function answersProbe(address: string, timeoutMs: number, credentia
     commandTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
-    ...ioredisCredentials(credentials),
-    ...(secure === undefined ? {} : { tls: connectOptions(secure, host) }),
+    ...nodeClientOptions(host, access),
   });
   client.on('error', () => {});
   try {

@@ -4,7 +4,6 @@
 // CONFIG GET, metrics or spans.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -12,6 +11,7 @@ import { createClient } from 'redis';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { rejectionOf, within } from '../helpers/placement.js';
+import { RawClient } from '../helpers/raw.js';
 
 const SECRET = 'planted-Secret-7f3a';
 const READER_SECRET = 'reader-Secret-91c2';
@@ -19,14 +19,12 @@ const READER_SECRET = 'reader-Secret-91c2';
 const json = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 
 /** The bytes a raw connection receives until the server closes it. */
-function rawExchange(port: number, bytes: Buffer | string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    let got = '';
-    socket.setEncoding('latin1').on('data', (d: string) => (got += d));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(got));
-  });
+async function rawExchange(port: number, bytes: string): Promise<string> {
+  const raw = await RawClient.connect(port);
+  await raw.write(bytes);
+  const got = await raw.read(Number.MAX_SAFE_INTEGER, 10_000);
+  assert.ok(raw.ended, 'the server closed the connection');
+  return got;
 }
 
 describe('the front door: passwords, users, the deny-list', () => {
