@@ -443,7 +443,7 @@ class MembershipActor implements Actor<MembershipMessage> {
       if (this.probing.has(e.id) || now - Math.max(e.since, this.probedAt.get(e.id) ?? 0) < eject.retryTimeoutMs) continue;
       this.probing.add(e.id);
       this.probedAt.set(e.id, now);
-      void answersProbe(e.address, this.options.settings.fenceTimeoutMs, this.options.control).then(async (answered: boolean) => {
+      void answersProbe(e.address, this.options.settings.fenceTimeoutMs, this.options.control.accessOf(e.address)).then(async (answered: boolean) => {
         this.probing.delete(e.id);
         this.log('info', 'ejected node probed', { node: e.id, answered });
         if (!answered || this.stopped) return;

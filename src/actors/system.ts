@@ -21,6 +21,8 @@ import { Extensions } from './extensions.js';
 import { Access, INTERNAL_USER } from '../security/access.js';
 import { credentialsOf } from '../security/backend.js';
 import { listenerTls, nodeTls } from '../security/tls.js';
+import { NodeAccessBook } from '../security/book.js';
+import { nodesWithSecrets, withoutSecrets } from '../config/secrets.js';
 import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
@@ -112,7 +114,7 @@ async function loadSdk(endpoint: string | undefined): Promise<InstalledSdk | nul
 export async function createProxy(input: ConfigInput | Config, options: ProxyOptions = {}): Promise<Proxy> {
   const config = validateConfig(input);
   // Certificate files are read now: a missing one stops the start with its name.
-  const backendTls = nodeTls(config.backend.tls);
+  const nodeAccess = new NodeAccessBook({ credentials: credentialsOf(config.backend), tls: nodeTls(config.backend.tls) }, config.nodes);
   const frontTls = listenerTls(config.tls);
   const log = options.logger ?? pino({ level: config.log.level });
   const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
@@ -131,35 +133,37 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const nodeOptions = (member: RecordMember, health: Address): NodeOptions => {
     const at = member.address.lastIndexOf(':');
     const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
+    const port = Number(member.address.slice(at + 1));
+    const { credentials, tls } = nodeAccess.of(h, port);
     return {
       id: member.id,
       host: h,
-      port: Number(member.address.slice(at + 1)),
+      port,
       health,
       pubsub,
       ...config.backend,
+      username: credentials?.username,
+      password: credentials?.password,
       maxLeases: config.limits.maxLeasesPerNode,
       failureLimit: config.eject.enabled ? config.eject.failureLimit : undefined,
-      tls: backendTls,
+      tls,
     };
   };
   const configured: RecordMember[] = config.nodes.map(toMember);
   const membershipLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void => log[level](fields, event);
   let announced: () => void = () => {};
-  const nodeCredentials = credentialsOf(config.backend);
   const control = new Control(
     {
       database: config.membership.database,
       connectTimeoutMs: config.backend.connectTimeoutMs,
       // A MIGRATE may use its own timeout twice over (connecting, then the transfer).
       commandTimeoutMs: 2 * config.handoff.migrateTimeoutMs + config.backend.connectTimeoutMs,
-      credentials: nodeCredentials,
-      tls: backendTls,
+      access: nodeAccess,
     },
     () => announced(),
   );
   const { record, recorded } = await bootstrapRecord(control, configured, config.backend.connectTimeoutMs * 2 + 500, membershipLog);
-  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags, credentials: nodeCredentials }, (event, fields) => log.warn(fields, event), new PlacementIndex(config.membership.database));
+  const handoff = new Handoff((id) => control.dataEnd(id), { ...config.handoff, timeoutMs: config.handoff.migrateTimeoutMs, hashTags: config.hashTags, credentialsAt: (h, p) => nodeAccess.of(h, p).credentials }, (event, fields) => log.warn(fields, event), new PlacementIndex(config.membership.database));
   let snapshot: RingSnapshot | undefined;
   const membership = runtime.spawn(
     membershipBehavior({
@@ -326,7 +330,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   return {
     port: listeningPort,
     ...(metrics === null ? {} : { metricsPort: metrics.port }),
-    config,
+    config: withoutSecrets(config),
     async status() {
       return { ...(await askStatus()), clients: connections.size };
     },
@@ -338,6 +342,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     async setNodes(nodes) {
       const parsed = nodeListSchema.safeParse(nodes);
       if (!parsed.success) throw new MembershipChangeError(`invalid node list: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      nodeAccess.learn(nodesWithSecrets(parsed.data));
       await change({ op: 'set', members: parsed.data.map(toMember) });
     },
     on: (event, listener) => events.on(event, listener),

@@ -3,7 +3,11 @@
 // same ring here, with no proxy in the way. The second needs the cluster's current member list
 // (as `JUPITER NODES` shows it), and is not for use while a membership change moves keys.
 import { Redis } from 'ioredis';
-import { memberId, nodeListSchema, type NodeInput } from '../config/schema.js';
+import { memberId, nodeListSchema, type Config, type NodeInput } from '../config/schema.js';
+import { nodesWithSecrets, readSecretFile } from '../config/secrets.js';
+import { credentialsOf, nodeClientOptions } from '../security/backend.js';
+import { NodeAccessBook } from '../security/book.js';
+import { nodeTls } from '../security/tls.js';
 import { Ring } from '../ring/ring.js';
 import { ownerOfKeyString } from '../routing/hashkey.js';
 
@@ -76,6 +80,9 @@ export class ProxyBackend implements BlobBackend {
   }
 }
 
+/** jupiter's backend.* access settings, as its config holds them. */
+export type BackendAccessInput = Partial<Pick<Config['backend'], 'username' | 'password' | 'passwordFile' | 'tls'>>;
+
 /** Straight to the nodes: jupiter's ring over the given member list, a client per node. */
 export class NodesBackend implements BlobBackend {
   private readonly ring: Ring;
@@ -83,12 +90,14 @@ export class NodesBackend implements BlobBackend {
   private readonly clients: Redis[];
 
   /** `nodes` as jupiter's config lists them (`host:port[:weight]`, `name=host:port`, objects). */
-  constructor(nodes: readonly NodeInput[], private readonly hashTags = true) {
-    const parsed = nodeListSchema.parse(nodes);
+  constructor(nodes: readonly NodeInput[], private readonly hashTags = true, backend: BackendAccessInput = {}) {
+    const parsed = nodesWithSecrets(nodeListSchema.parse(nodes));
+    const password = backend.passwordFile === undefined ? backend.password : readSecretFile(backend.passwordFile);
+    const access = new NodeAccessBook({ credentials: credentialsOf({ username: backend.username, password }), tls: nodeTls(backend.tls) }, parsed);
     this.ring = Ring.build(parsed.map((n) => ({ id: memberId(n), weight: n.weight })), 1);
     this.clients = this.ring.members.map((m) => {
       const node = parsed.find((n) => memberId(n) === m.id)!;
-      return new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 1 });
+      return new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 1, ...nodeClientOptions(node.host, access.of(node.host, node.port)) });
     });
   }
 

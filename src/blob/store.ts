@@ -12,7 +12,7 @@ import { Readable, Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { crc32c } from '@node-rs/crc32';
 import type { NodeInput } from '../config/schema.js';
-import { NodesBackend, ProxyBackend, type BlobBackend } from './backend.js';
+import { NodesBackend, ProxyBackend, type BackendAccessInput, type BlobBackend } from './backend.js';
 import { describeBlob, inBlobSpan, startBlobSpan, type BlobSpan } from './tracing.js';
 import { SpanStatusCode, type SpanContext } from '@opentelemetry/api';
 import { BlobChecksumError, BlobIncompleteError, BlobNotFoundError } from './errors.js';
@@ -62,10 +62,12 @@ export class BlobStore {
   /**
    * A store straight to the nodes, with no proxy in the way: `nodes` is jupiter's member list as its
    * config or `JUPITER NODES` gives it, so chunks land where jupiter would put them. Not for use
-   * while a membership change moves keys. close() disconnects from the nodes.
+   * while a membership change moves keys. `backend`: jupiter's backend.username, password and tls
+   * for every node (a node object may carry its own, as in jupiter's config). close() disconnects
+   * from the nodes.
    */
-  static overNodes(nodes: readonly NodeInput[], options: BlobStoreOptions & { readonly hashTags?: boolean } = {}): BlobStore & { close(): void } {
-    const backend = new NodesBackend(nodes, options.hashTags);
+  static overNodes(nodes: readonly NodeInput[], options: BlobStoreOptions & { readonly hashTags?: boolean; readonly backend?: BackendAccessInput } = {}): BlobStore & { close(): void } {
+    const backend = new NodesBackend(nodes, options.hashTags, options.backend);
     return Object.assign(new BlobStore(backend, options), { close: () => backend.close() });
   }
 

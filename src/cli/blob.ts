@@ -1,5 +1,5 @@
 // `jupiter blob put|get|stat|rm|ls`: the blob store from the shell, through a running jupiter or
-// straight to its nodes (--nodes).
+// straight to its nodes (--nodes, or the nodes and backend credentials and TLS of --config).
 // Transfers of more than a few MB show a progress bar (bytes, rate, time left) when stderr is a
 // terminal.
 import { signInOptions, type SignInFlags } from './signin.js';
@@ -11,12 +11,15 @@ import cliProgress from 'cli-progress';
 import { BlobStore } from '../blob/store.js';
 import { BlobError, BlobNotFoundError } from '../blob/errors.js';
 import { statLines } from '../blob/stat.js';
-import { commaList, nodeListSchema, nodeSchema } from '../config/schema.js';
+import { commaList, nodeListSchema, nodeSchema, type Config } from '../config/schema.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 
 export interface BlobFlags extends SignInFlags {
   readonly proxy: string;
   /** Straight to these nodes (jupiter's member list) instead of through the proxy. */
   readonly nodes?: string;
+  /** jupiter's config file: its nodes (unless --nodes) and their access (backend.*, a node's own). */
+  readonly config?: string;
 }
 
 /** Transfers below this size show no bar. */
@@ -26,7 +29,7 @@ const say = (line: string): void => void process.stderr.write(`jupiter: ${line}\
 
 /** Runs one blob command against the proxy (or the nodes), then disconnects; a failure exits 1 with one line. */
 async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<void>): Promise<void> {
-  if (flags.nodes !== undefined) return withNodes(flags.nodes, work);
+  if (flags.nodes !== undefined || flags.config !== undefined) return withNodes(flags, work);
   const address = nodeSchema.safeParse(flags.proxy);
   if (!address.success) {
     say(`--proxy ${flags.proxy}: expected host:port`);
@@ -47,19 +50,35 @@ async function withStore(flags: BlobFlags, work: (store: BlobStore) => Promise<v
   }
 }
 
-async function withNodes(list: string, work: (store: BlobStore) => Promise<void>): Promise<void> {
-  const nodes = commaList(list);
+async function withNodes(flags: BlobFlags, work: (store: BlobStore) => Promise<void>): Promise<void> {
+  const list = flags.nodes;
+  const nodes = list === undefined ? undefined : commaList(list);
   const parsed = nodeListSchema.safeParse(nodes);
-  if (!parsed.success) {
-    say(`--nodes ${list}: ${parsed.error.issues[0].message}`);
+  if (list !== undefined && !parsed.success) {
+    say(`--nodes ${list}: ${parsed.error!.issues[0].message}`);
     process.exitCode = 2;
     return;
   }
-  const store = BlobStore.overNodes(nodes);
+  let config: Config | undefined;
+  try {
+    config = flags.config === undefined ? undefined : loadConfig({ file: flags.config, flags: nodes === undefined ? {} : { nodes }, env: process.env });
+  } catch (error) {
+    say(error instanceof ConfigError ? `--config ${flags.config}: ${error.problems.join('; ')}` : (error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  let store: ReturnType<typeof BlobStore.overNodes>;
+  try {
+    store = BlobStore.overNodes(config?.nodes ?? nodes!, { backend: config?.backend, hashTags: config?.hashTags });
+  } catch (error) {
+    say((error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
   try {
     await work(store);
   } catch (error) {
-    say(error instanceof BlobError ? error.message : `--nodes ${list}: ${(error as Error).message}`);
+    say(error instanceof BlobError ? error.message : `${list === undefined ? `--config ${flags.config}` : `--nodes ${list}`}: ${(error as Error).message}`);
     process.exitCode = 1;
   } finally {
     store.close();

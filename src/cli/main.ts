@@ -68,6 +68,7 @@ const blobs = program
   .description('store and fetch blobs (64 KiB chunks over every node) through a running jupiter, or straight to its nodes')
   .option('--proxy <host:port>', 'the jupiter to talk to', '127.0.0.1:6380')
   .option('--nodes <list>', "instead of a proxy: jupiter's member list (host:port,...), reached straight with its ring")
+  .option('--config <file>', "instead of a proxy: the nodes of jupiter's config file, with its node credentials and TLS (backend.*)")
   .option('--user <name>', 'sign in to the proxy as this user (auth.users)')
   .option('--auth <password>', 'sign in to the proxy with this password (auth.requirepass, or --user\'s; env REDISCLI_AUTH)');
 blobs

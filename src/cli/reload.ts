@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Proxy, RingMember } from '../actors/system.js';
 import { memberId, type Config } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
+import { withoutSecrets } from '../config/secrets.js';
 
 /** What differs between the members and the configured list, one phrase per node. */
 export function memberDiff(current: readonly Pick<RingMember, 'id' | 'address' | 'weight'>[], wanted: Config['nodes']): string[] {
@@ -50,7 +51,7 @@ async function reload(proxy: Proxy, load: () => Config, log: Logger): Promise<vo
   }
   const { members } = await proxy.ring();
   const changes = memberDiff(members, config.nodes);
-  if (JSON.stringify({ ...config, nodes: [] }) !== JSON.stringify({ ...proxy.config, nodes: [] })) {
+  if (JSON.stringify({ ...withoutSecrets(config), nodes: [] }) !== JSON.stringify({ ...proxy.config, nodes: [] })) {
     log.warn('SIGHUP: only the node list is reloaded; other settings that changed take effect at the next start');
   }
   if (changes.length === 0) {

@@ -10,12 +10,30 @@ export const NODE_ACTOR_PLACEMENTS = ['main', 'worker'] as const;
 const NODE = /^(?:([A-Za-z0-9_.-]+)=)?(\[[^\]]+\]|[^:=\s]+):(\d{1,5})(?::(\d+(?:\.\d+)?))?$/;
 const ADDRESS = /^(\[[^\]]+\]|[^:=\s]+):(\d{1,5})$/;
 
+/** TLS towards nodes: backend.tls for every node, or a node object's own. */
+const nodeTlsSchema = z
+  .object({
+    ca: z.string().min(1).optional().describe("PEM file of the CA that signed the nodes' certificates (unset: the system's CAs)."),
+    cert: z.string().min(1).optional().describe("PEM file of jupiter's client certificate, for nodes that ask for one (tls-auth-clients)."),
+    key: z.string().min(1).optional().describe('PEM file of that certificate\'s private key.'),
+    servername: z.string().min(1).optional().describe('Name checked in the nodes\' certificates (unset: the host of each node, unless it is an IP).'),
+        // Optional rather than defaulted, so a node object parses to what it was (the address form's pipe).
+    rejectUnauthorized: z.boolean().optional().describe('false: accept nodes whose certificate does not verify (testing only; default true).'),
+  })
+  .strict();
+
 const node = {
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a name is letters, digits, "_", "." or "-"').optional(),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   weight: z.number().positive().max(100),
+  // A node's own access, in place of backend.*'s (managed services give each instance its own).
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  passwordFile: z.string().min(1).optional(),
+  tls: nodeTlsSchema.optional(),
 };
+const { name: _name, host: _host, port: _port, weight: _weight, ...nodeAccess } = node;
 
 const unbracket = (host: string): string => host.replace(/^\[|\]$/g, '');
 // An unnamed node has no name key at all, so it reads as it did before names existed.
@@ -34,11 +52,11 @@ export const nodeSchema = z.union(
       .pipe(z.object(node)),
     z.object({ ...node, weight: node.weight.default(1) }).strict(),
     z
-      .object({ name: node.name, address: z.string().regex(ADDRESS, 'expected host:port'), weight: node.weight.default(1) })
+      .object({ name: node.name, address: z.string().regex(ADDRESS, 'expected host:port'), weight: node.weight.default(1), ...nodeAccess })
       .strict()
-      .transform(({ name, address, weight }) => {
+      .transform(({ name, address, weight, ...access }) => {
         const [, host, port] = ADDRESS.exec(address)!;
-        return { ...named(name), host: unbracket(host), port: Number(port), weight };
+        return { ...named(name), host: unbracket(host), port: Number(port), weight, ...access };
       })
       .pipe(z.object(node)),
   ],
@@ -74,7 +92,7 @@ export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(6380).describe('Port clients connect to (0: any free port).'),
     bind: z.string().default('127.0.0.1').describe('Address to listen on (0.0.0.0: every interface).'),
-    nodes: nodeListSchema.describe('The Redis nodes: host:port, host:port:weight, name=host:port[:weight], {host, port, weight} or {name, address, weight}.'),
+    nodes: nodeListSchema.describe('The Redis nodes: host:port, host:port:weight, name=host:port[:weight], {host, port, weight} or {name, address, weight}; an object may add its own username, password (or passwordFile) and tls in place of backend.*.'),
     nodeActors: z.enum(NODE_ACTOR_PLACEMENTS).default('main').describe('Where NodeActors run: on the main event loop (fastest on few cores) or in a worker thread.'),
     workers: z.number().int().min(1).max(64).default(1).describe('Proxy processes sharing the listening port (node:cluster); more than 1 only pays off with spare cores.'),
     hashTags: z.boolean().default(true).describe('Hash keys holding {tag} by the tag only.'),
@@ -113,17 +131,7 @@ export const configSchema = z
         username: z.string().min(1).optional().describe('User jupiter authenticates as on every node (AUTH <username> <password>); unset: the default user.'),
         password: z.string().min(1).optional().describe('Password jupiter authenticates with on every node; a node object may carry its own.'),
         passwordFile: z.string().min(1).optional().describe('A file holding backend.password (its first line).'),
-        tls: z
-          .object({
-            ca: z.string().min(1).optional().describe("PEM file of the CA that signed the nodes' certificates (unset: the system's CAs)."),
-            cert: z.string().min(1).optional().describe("PEM file of jupiter's client certificate, for nodes that ask for one (tls-auth-clients)."),
-            key: z.string().min(1).optional().describe('PEM file of that certificate\'s private key.'),
-            servername: z.string().min(1).optional().describe('Name checked in the nodes\' certificates (unset: the host of each node, unless it is an IP).'),
-            rejectUnauthorized: z.boolean().default(true).describe('false: accept nodes whose certificate does not verify (testing only).'),
-          })
-          .strict()
-          .optional()
-          .describe('TLS to the nodes; unset: plain TCP.'),
+        tls: nodeTlsSchema.optional().describe('TLS to the nodes; unset: plain TCP. A node object may carry its own tls.'),
       })
       .strict()
       .prefault({})

@@ -4,14 +4,15 @@
 // acknowledgements never show in a client's KEYS, SCAN or DBSIZE), and one that follows the
 // announcement channel.
 import { Redis } from 'ioredis';
-import { nodeClientOptions, type NodeAccess, type NodeCredentials } from '../security/backend.js';
-import type { NodeTls } from '../security/tls.js';
+import { nodeClientOptions, type NodeAccess } from '../security/backend.js';
+import type { NodeAccessBook } from '../security/book.js';
 import type { NodeEnd } from './mover.js';
 import type { CodeEnds } from './scripts.js';
 import { ANNOUNCE_CHANNEL, RecordStore, type RecordMember } from './record.js';
 
-/** With jupiter's credentials and TLS on the nodes (backend.*), if they need any. */
-export interface ControlSettings extends NodeAccess {
+export interface ControlSettings {
+  /** jupiter's credentials and TLS on each node (backend.*, or a node's own), if they need any. */
+  readonly access: NodeAccessBook;
   /** The database the record lives in. */
   readonly database: number;
   readonly connectTimeoutMs: number;
@@ -46,13 +47,10 @@ export class Control {
     private readonly announced: () => void,
   ) {}
 
-  /** jupiter's credentials on the nodes, for connections of its own (probes). */
-  get credentials(): NodeCredentials | undefined {
-    return this.settings.credentials;
-  }
-
-  get tls(): NodeTls | undefined {
-    return this.settings.tls;
+  /** jupiter's credentials and TLS on the node at address, for connections of its own (probes). */
+  accessOf(address: string): NodeAccess {
+    const { host, port } = parseAddress(address);
+    return this.settings.access.of(host, port);
   }
 
   /** What the proxy has learned of a node's health: a failing one is skipped by record writes and reads. */
@@ -106,7 +104,7 @@ export class Control {
           maxRetriesPerRequest: 1,
           retryStrategy: (times) => Math.min(times * 200, 2000),
           enableReadyCheck: false,
-          ...nodeClientOptions(host, this.settings),
+          ...nodeClientOptions(host, this.settings.access.of(host, port)),
         });
       const end = (client: Redis): NodeEnd => ({ id: m.id, client, host, port });
       const announcements = connect(0);

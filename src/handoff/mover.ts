@@ -24,8 +24,8 @@ export interface MoveOptions {
   readonly method: MoveMethod | 'auto';
   /** MIGRATE's own timeout (ms) for the transfer between the nodes. */
   readonly timeoutMs: number;
-  /** jupiter's credentials on the nodes: MIGRATE passes them to the node it moves keys to. */
-  readonly credentials?: NodeCredentials;
+  /** jupiter's credentials on the node at host:port: MIGRATE passes them to the node it moves keys to. */
+  readonly credentialsAt?: (host: string, port: number) => NodeCredentials | undefined;
 }
 
 /** What became of a batch of keys. */
@@ -97,7 +97,7 @@ export class KeyMover {
   private async migrate(keys: readonly Buffer[], from: NodeEnd, to: NodeEnd, counts: MoveCounts): Promise<void> {
     let reply: unknown;
     try {
-      reply = await from.client.call('MIGRATE', to.host, String(to.port), '', '0', String(this.options.timeoutMs), ...migrateAuth(this.options.credentials), 'KEYS', ...keys);
+      reply = await from.client.call('MIGRATE', to.host, String(to.port), '', '0', String(this.options.timeoutMs), ...migrateAuth(this.options.credentialsAt?.(to.host, to.port)), 'KEYS', ...keys);
     } catch (error) {
       const message = (error as Error).message;
       // A key written to the new owner since it was routed there: it is newer there.

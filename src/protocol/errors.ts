@@ -58,7 +58,7 @@ export const internalError = line('ERR jupiter internal error, the request was n
 export const nodeUnavailable = (node: string): Buffer => line(`ERR node ${node} unavailable`);
 export const nodeTimeout = (node: string): Buffer => line(`ERR node ${node} unavailable: request timed out`);
 export const nodeBusy = (node: string): Buffer => line(`ERR node ${node} busy: too many request bytes waiting to be sent`);
-export const nodeProtocolError = (node: string): Buffer => line(`ERR node ${node} unavailable: bad reply from node`);
+export const nodeProtocolError = (node: string): Buffer => line(`ERR node ${node} protocol error: bad reply from node, link reset`);
 /** A node's error to a command sent to every node: its code, then which node said it. */
 export function nodeRefused(node: string, error: string): Buffer {
   const code = /^[A-Z]+\b/.exec(error)?.[0];

@@ -23,14 +23,15 @@ const read = (file: string | undefined, option: string): Buffer | undefined => {
   }
 };
 
-export function nodeTls(config: Config['backend']['tls']): NodeTls | undefined {
+/** `option`: where the settings are, for errors (backend.tls, or a node's tls). */
+export function nodeTls(config: Config['backend']['tls'], option = 'backend.tls'): NodeTls | undefined {
   if (config === undefined) return undefined;
   return {
-    ca: read(config.ca, 'backend.tls.ca'),
-    cert: read(config.cert, 'backend.tls.cert'),
-    key: read(config.key, 'backend.tls.key'),
+    ca: read(config.ca, `${option}.ca`),
+    cert: read(config.cert, `${option}.cert`),
+    key: read(config.key, `${option}.key`),
     servername: config.servername,
-    rejectUnauthorized: config.rejectUnauthorized,
+    rejectUnauthorized: config.rejectUnauthorized ?? true,
   };
 }
 

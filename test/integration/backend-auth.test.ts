@@ -12,6 +12,8 @@ import { startRedis, type RedisNode } from '../helpers/redis.js';
 import { nodeActorsPlacement } from '../helpers/cluster.js';
 import { misplaced, ringOf, waitStable } from '../helpers/handoff.js';
 import { rejectionOf, within } from '../helpers/placement.js';
+import { runCli } from '../helpers/cli.js';
+import { BlobStore } from '../../src/blob/store.js';
 
 const NODE_PASSWORD = 'node-Pass-5e1';
 
@@ -114,5 +116,83 @@ describe('nodes that require a password', () => {
     } finally {
       await wrong.stop(500);
     }
+  });
+});
+
+describe('nodes each with a password of their own', () => {
+  const passwords = ['own-0-a81', 'own-1-b92', 'own-2-c03', 'own-3-d14'];
+  let nodes: RedisNode[];
+  let proxy: Proxy;
+  let client: Redis;
+  let dir: string;
+  const direct: Redis[] = [];
+
+  before(async () => {
+    nodes = await Promise.all(passwords.map((p) => startRedis(undefined, ['--requirepass', p])));
+    dir = mkdtempSync(path.join(tmpdir(), 'jupiter-own-'));
+    writeFileSync(path.join(dir, 'node-1'), `${passwords[1]}\n`);
+    proxy = await createProxy({
+      port: 0,
+      // backend.password is wrong for every node: each node's own must win.
+      nodes: [
+        { address: nodes[0].address, password: passwords[0] },
+        { address: nodes[1].address, passwordFile: path.join(dir, 'node-1') },
+        { host: '127.0.0.1', port: nodes[2].port, password: passwords[2] },
+      ],
+      nodeActors: nodeActorsPlacement,
+      log: { level: 'silent' },
+      membership: { heartbeatMs: 100 },
+      backend: { password: 'the-default-is-wrong' },
+    });
+    client = new Redis({ port: proxy.port, maxRetriesPerRequest: 1 });
+    direct.push(...nodes.map((n, i) => new Redis({ port: n.port, password: passwords[i] })));
+  });
+  after(async () => {
+    client.disconnect();
+    for (const d of direct) d.disconnect();
+    await proxy.stop(1000);
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in to each node with its own password, and hands keys to an added node with its own', async () => {
+    assert.equal(await proxy.ready(10_000), true);
+    const keys = Array.from({ length: 2000 }, (_, i) => `own:${i}`);
+    assert.equal(await client.mset(...keys.flatMap((k) => [k, `v-${k}`])), 'OK');
+    const sizes = await Promise.all(direct.slice(0, 3).map((d) => d.dbsize()));
+    assert.ok(sizes.every((s) => s > 0), `every node holds keys: ${sizes}`);
+
+    await proxy.setNodes([
+      ...nodes.slice(0, 3).map((n, i) => ({ address: n.address, password: passwords[i] })),
+      { address: nodes[3].address, password: passwords[3] },
+    ]);
+    const s = await waitStable(client, 2);
+    assert.ok(Number(s.keys_moved) > 200, `keys_moved ${s.keys_moved}`);
+    assert.match((await client.call('JUPITER', 'STATUS')) as string, /\r\nmove_method:migrate\r\nmove_failures:0\r\n/);
+    assert.ok((await direct[3].dbsize()) > 200, 'the added node holds its keys');
+    assert.deepEqual(await client.mget(...keys.slice(0, 50)), keys.slice(0, 50).map((k) => `v-${k}`));
+  });
+
+  it('jupiter blob --config reaches the nodes with their own passwords; the proxy reads what it wrote', async () => {
+    const file = path.join(dir, 'jupiter.yaml');
+    const members = [
+      ...nodes.slice(0, 3).map((n, i) => ({ address: n.address, password: passwords[i] })),
+      { address: nodes[3].address, passwordFile: path.join(dir, 'node-3') },
+    ];
+    writeFileSync(path.join(dir, 'node-3'), `${passwords[3]}\n`);
+    writeFileSync(file, JSON.stringify({ nodes: members, backend: { password: 'the-default-is-wrong' } }));
+    const data = Buffer.alloc(300_000, 'own-blob ');
+    const put = await runCli(['blob', '--config', file, 'put', 'own/blob', '-'], { stdin: data });
+    assert.deepEqual({ code: put.code, stderr: put.stderr }, { code: 0, stderr: '' });
+    const store = new BlobStore(client);
+    assert.deepEqual(await store.readAll('own/blob'), data);
+    const chunksPerNode = await Promise.all(direct.map((d) => d.dbsize()));
+    assert.ok(chunksPerNode.every((n) => n > 0), `chunks on every node: ${chunksPerNode}`);
+  });
+
+  it("keeps the passwords out of the handle's config", () => {
+    const shown = JSON.stringify(proxy.config);
+    for (const p of [...passwords, 'the-default-is-wrong']) assert.ok(!shown.includes(p), `${p} in proxy.config`);
+    assert.equal(proxy.config.backend.password, '(hidden)');
   });
 });
