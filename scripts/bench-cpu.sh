@@ -3,15 +3,22 @@
 # interleaved rounds: each process's user and system time (from /proc/<pid>/stat) over one
 # redis-benchmark run, divided by the requests. Steadier than requests per second on a shared box,
 # because it does not depend on how fast the load generator happened to run.
-#   npm run build && bash scripts/bench-cpu.sh            # GET at -P 1 and -P 16, 3 rounds
+#   npm run build && bash scripts/bench-cpu.sh            # GET, SET at -P 1 and -P 16, MGET10 at -P 1; 3 rounds
 #   ROUNDS=5 TESTS=set PIPELINES="1" bash scripts/bench-cpu.sh
+# TESTS: get, set (redis-benchmark -t) and mget10, mset10 (one MGET/MSET of 10 random keys, as the
+# yardstick sends them). The floor forwards a whole MGET to one node (it does not split), so its
+# MGET10 line is the cost of Node's sockets alone, not of the same work.
 # Needs redis-server, redis-benchmark and nutcracker. Uses ports 7101-7103, 22199, 6390 and 6391.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 N=${N:-200000}
-TESTS=${TESTS:-get}
+TESTS=${TESTS:-get set mget10}
 PIPELINES=${PIPELINES:-1 16}
+# Multi-key tests run at these pipelines (the yardstick's MGET10 and MSET10 are at -P 1).
+MULTI_PIPELINES=${MULTI_PIPELINES:-1}
+MGET10="mget"; for i in $(seq 10); do MGET10="$MGET10 k$i:__rand_int__"; done
+MSET10="mset"; for i in $(seq 10); do MSET10="$MSET10 k$i:__rand_int__ v"; done
 NODE_PORTS=(7101 7102 7103)
 TW_PORT=22199
 JUPITER_PORT=6390
@@ -72,8 +79,13 @@ cpu() { awk '{print $14 + $15, $14, $15}' "/proc/$1/stat"; }
 measure() {
   local pid=$1 port=$2 test=$3 pipeline=$4
   read -r _ u0 s0 < <(cpu "$pid")
-  local line
-  line=$(redis-benchmark -p "$port" -c 50 -n "$N" -r 100000 -d 64 -t "$test" -P "$pipeline" --csv 2>/dev/null | tail -1)
+  local line args
+  case $test in
+    mget10) args=($MGET10) ;;
+    mset10) args=($MSET10) ;;
+    *) args=(-t "$test") ;;
+  esac
+  line=$(redis-benchmark -p "$port" -c 50 -n "$N" -r 100000 -d 64 -P "$pipeline" --csv "${args[@]}" 2>/dev/null | tail -1)
   read -r _ u1 s1 < <(cpu "$pid")
   echo "$line" | awk -F'"' -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$ticks" -v n="$N" \
     '{printf "%.0f %s %.2f %.2f\n", $4, $14, u / t * 1e6 / n, s / t * 1e6 / n}'
@@ -83,7 +95,9 @@ echo "| round | test | target | rps | p99 ms | user µs/req | sys µs/req |"
 echo "|---|---|---|---|---|---|---|"
 for round in $(seq "$ROUNDS"); do
   for test in $TESTS; do
-    for pipeline in $PIPELINES; do
+    pipelines=$PIPELINES
+    case $test in mget10 | mset10) pipelines=$MULTI_PIPELINES ;; esac
+    for pipeline in $pipelines; do
       for target in "twemproxy $tw_pid $TW_PORT" "floor $floor_pid $FLOOR_PORT" "jupiter $jupiter_pid $JUPITER_PORT"; do
         set -- $target
         read -r rps p99 user sys < <(measure "$2" "$3" "$test" "$pipeline")

@@ -125,7 +125,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   /** This turn's requests, for the taps (only while there are taps). */
   private tapped: TappedRequest[] = [];
   private readonly parser: RequestParser;
-  private readonly replies = new ReplyQueue();
+  private readonly replies: ReplyQueue;
   private readonly socket: net.Socket;
   /** Requests routed this turn, per node index, sent as one Route message per node. */
   private readonly routes: (RequestBatch | undefined)[] = [];
@@ -149,6 +149,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
     this.proxy = options.proxy;
     this.adopt(options.snapshot);
     this.parser = new RequestParser(options.limits.parser);
+    this.replies = new ReplyQueue(options.router.counts.errors);
     this.authenticated = this.gated = false;
     this.authenticate(null);
     const socket = (this.socket = options.socket);
@@ -286,6 +287,10 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
   }
 
   // Dispatch: how request shapes act on this connection.
+
+  command(id: number): void {
+    this.replies.command = id;
+  }
 
   reply(bytes: Uint8Array): void {
     this.replies.fill(this.replies.open(), -1, bytes);

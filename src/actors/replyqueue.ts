@@ -1,8 +1,10 @@
 // A client's replies in request order: each request opens a slot, replies fill slots in any
 // order, and only the filled prefix may be written. A split request's slot collects one reply
-// per part and becomes the merged reply once all parts are in.
+// per part and becomes the merged reply once all parts are in. A slot waiting for its reply holds
+// the id of the command it answers, so an error reply counts for that command.
 import type { Merge } from '../routing/dispatch.js';
 import { internalError } from '../protocol/errors.js';
+import { isErrorReply } from '../routing/counts.js';
 
 /** An entry still waiting for more than one answer: a split request, or a reply sent in pieces. */
 abstract class Pending {}
@@ -13,6 +15,7 @@ class Fragment extends Pending {
   constructor(
     parts: number,
     readonly merge: Merge,
+    readonly command: number,
   ) {
     super();
     this.replies = new Array<Uint8Array>(parts);
@@ -39,7 +42,8 @@ export class Stream extends Pending {
 const SILENT = new Uint8Array(0);
 const DROPPED = new Uint8Array(0);
 
-type Entry = Uint8Array | Pending | null;
+/** A reply, a slot waiting for more than one answer, the id of the command a slot waits to answer, or nothing. */
+type Entry = Uint8Array | Pending | number | null;
 
 /** A merge that fails on replies it did not expect answers with an error, never with nothing. */
 function merged(fragment: Fragment): Uint8Array {
@@ -61,6 +65,11 @@ export class ReplyQueue {
   private head = 0;
   private count = 0;
   private headSeq = 0;
+  /** The command the next slots answer (Dispatch.command). */
+  command = 0;
+
+  /** `errors`: error replies by command id, counted as slots are filled. */
+  constructor(private readonly errors: Float64Array = new Float64Array(0)) {}
 
   /** Open slots (requests whose reply has not been written yet). */
   get size(): number {
@@ -78,7 +87,7 @@ export class ReplyQueue {
   }
 
   open(): number {
-    return this.add(null);
+    return this.add(this.command);
   }
 
   /** A slot whose reply is dropped when it comes, keeping its place so later replies wait for it. */
@@ -87,7 +96,7 @@ export class ReplyQueue {
   }
 
   openFragment(parts: number, merge: Merge): number {
-    return this.add(new Fragment(parts, merge));
+    return this.add(new Fragment(parts, merge, this.command));
   }
 
   openStream(producer: number): number {
@@ -129,8 +138,10 @@ export class ReplyQueue {
     const index = (this.head + offset) & this.mask;
     if (part < 0) {
       const entry = this.entries[index];
-      if (entry === null) this.entries[index] = bytes;
-      else if (entry === SILENT) this.entries[index] = DROPPED;
+      if (typeof entry === 'number') {
+        if (isErrorReply(bytes)) this.errors[entry]++;
+        this.entries[index] = bytes;
+      } else if (entry === SILENT) this.entries[index] = DROPPED;
       // A whole answer to a stream slot (an error from the actor that was to stream it) ends it.
       else if (entry instanceof Stream && !entry.ended) this.append(seq, bytes, true);
       return;
@@ -138,7 +149,10 @@ export class ReplyQueue {
     const fragment = this.entries[index];
     if (!(fragment instanceof Fragment) || fragment.replies[part] !== undefined) return;
     fragment.replies[part] = bytes;
-    if (--fragment.remaining === 0) this.entries[index] = merged(fragment);
+    if (--fragment.remaining > 0) return;
+    const reply = merged(fragment);
+    if (isErrorReply(reply)) this.errors[fragment.command]++;
+    this.entries[index] = reply;
   }
 
   /** Moves the filled prefix into out[0..n) and returns n. */
@@ -147,7 +161,7 @@ export class ReplyQueue {
     let n = 0;
     while (this.count > 0) {
       const e = entries[this.head];
-      if (e === null || e === SILENT || e instanceof Pending) break;
+      if (typeof e === 'number' || e === null || e === SILENT || e instanceof Pending) break;
       out[n++] = e;
       entries[this.head] = null;
       this.head = (this.head + 1) & mask;

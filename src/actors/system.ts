@@ -289,6 +289,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const askStatus = (): Promise<MembershipStatus> => runtime.ask<MembershipStatus>(membership, (replyTo) => ({ type: 'GetStatus', replyTo }), 5000);
   const source: MetricsSource = {
     clients: () => connections.size,
+    commands: router.counts,
     membership: askStatus,
     async nodes() {
       const asked = realNodes().map((node) => runtime.ask<NodeStats>(node, (replyTo) => ({ type: 'GetStats', replyTo }), 2000));

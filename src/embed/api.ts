@@ -10,6 +10,12 @@ import type { ProxyEventName, ProxyEvents } from '../actors/events.js';
 export interface ThreadStartOptions {
   /** As createProxy's: install jupiter's own OpenTelemetry SDK in the worker thread. */
   readonly installTracing?: boolean;
+  /**
+   * Modules (paths or file: URLs) the worker imports once the proxy has started: each one's default
+   * export is called with the proxy's handle there, so it can spawn actors on `proxy.runtime`, add
+   * them with `tap()` and `addAdminCommand()` (actors cannot cross threads; their code can).
+   */
+  readonly extensions?: readonly string[];
 }
 
 /** What the worker thread exposes. */

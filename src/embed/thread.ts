@@ -1,5 +1,7 @@
 // Entry of the worker thread that startInWorker runs: the whole actor system (listener, actors,
 // node links) on this thread's event loop, driven by the host through comlink.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from './endpoint.js';
@@ -7,6 +9,14 @@ import { createProxy, type Proxy } from '../actors/system.js';
 import type { ThreadApi } from './api.js';
 
 let proxy: Proxy | null = null;
+
+/** Runs an extension module's default export on the proxy (ThreadStartOptions.extensions). */
+async function extend(running: Proxy, module: string): Promise<void> {
+  const url = module.startsWith('file:') ? module : pathToFileURL(path.resolve(module)).href;
+  const loaded = (await import(url)) as { default?: unknown };
+  if (typeof loaded.default !== 'function') throw new Error(`extension ${module} has no default export function (proxy) => ...`);
+  await (loaded.default as (proxy: Proxy) => unknown)(running);
+}
 const subscriptions = new Map<number, () => void>();
 let nextSubscription = 1;
 
@@ -19,6 +29,13 @@ const api: ThreadApi = {
   async start(config, options) {
     if (proxy !== null) throw new Error('the proxy in this worker has already started');
     proxy = await createProxy(config, options);
+    try {
+      for (const module of options.extensions ?? []) await extend(proxy, module);
+    } catch (error) {
+      await proxy.stop(0);
+      proxy = null;
+      throw error;
+    }
     return { port: proxy.port, config: proxy.config };
   },
   status: () => running().status(),

@@ -3,10 +3,14 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MembershipStatus, NodeStats } from '../actors/messages.js';
 import { LATENCY_BOUNDS_MS } from '../actors/latency.js';
+import { commandNames } from '../protocol/commands.js';
+import type { CommandCounts } from '../routing/counts.js';
 
 /** Where a scrape reads its numbers from. */
 export interface MetricsSource {
   clients(): number;
+  /** Requests and error replies by command id, counted in place (routing/counts.ts). */
+  readonly commands: CommandCounts;
   membership(): Promise<MembershipStatus>;
   nodes(): Promise<readonly NodeStats[]>;
 }
@@ -78,6 +82,12 @@ export function createRegistry(source: MetricsSource): Registry {
       for (const e of (await source.membership()).ejected) this.set({ node: e.id }, Math.floor(e.since / 1000));
     },
   });
+  // Labelled by command names from the command table only (or "unknown"), never by what a client sent.
+  const byCommand = (counts: Float64Array) => async (set: (labels: Record<string, string>, value: number) => void) => {
+    counts.forEach((n, id) => n > 0 && set({ command: commandNames[id] }, n));
+  };
+  readCounter(registry, 'jupiter_commands_total', 'Requests by command (subcommands as command|sub; unknown: a command not found).', ['command'], byCommand(source.commands.calls));
+  readCounter(registry, 'jupiter_command_errors_total', 'Error replies by command: from the nodes and from jupiter (refusals, unavailable nodes, timeouts).', ['command'], byCommand(source.commands.errors));
   readCounter(registry, 'jupiter_ejections_total', 'Members ejected (eject) since this proxy started.', [], async (set) => set({}, (await source.membership()).ejections));
   const perNode = (read: (s: NodeStats) => number) => async (set: (labels: Record<string, string>, value: number) => void) => {
     for (const s of await source.nodes()) set({ node: s.node }, read(s));

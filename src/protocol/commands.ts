@@ -15,6 +15,8 @@ interface RawSpec {
 export interface CommandSpec {
   /** Lower-case name; `parent|sub` for subcommands, as Redis names them in errors. */
   readonly name: string;
+  /** Its index in commandNames (from 1; 0 is a command not found), for counting by command. */
+  readonly id: number;
   readonly arity: number;
   /** The only key is args[1] (GET, SET, HSET...): routed without computing key positions. */
   readonly singleKey: boolean;
@@ -42,13 +44,18 @@ const table = require('@ioredis/commands/built/commands.json') as Record<string,
  */
 const SLOW = new Set(['keys', 'flushall', 'flushdb', 'save', 'debug', 'migrate', 'script', 'function']);
 
+/** Every command's and subcommand's name by id; [0] counts requests for commands not found. */
+export const commandNames: string[] = ['unknown'];
+
 function toSpec(name: string, raw: RawSpec): CommandSpec {
   const movable = raw.flags.includes('movablekeys');
   const subs = raw.subcommands
     ? new Map(Object.entries(raw.subcommands).map(([sub, s]) => [sub, toSpec(`${name}|${sub}`, s)]))
     : null;
+  commandNames.push(name);
   return {
     name,
+    id: commandNames.length - 1,
     arity: raw.arity,
     singleKey: !movable && raw.keyStart === 1 && raw.keyStop === 1,
     keyed: movable || raw.keyStart > 0,

@@ -113,6 +113,8 @@ export interface Dispatch {
   readonly hashTags: boolean;
   readonly client: ClientState;
   readonly proxy: ProxyFacts;
+  /** The command the next replies answer (its id), so their errors count for it. */
+  command(id: number): void;
   /** Answers now with bytes jupiter built. */
   reply(bytes: Uint8Array): void;
   /**

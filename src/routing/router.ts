@@ -10,6 +10,7 @@ import { hashedPart, ownerOfKey } from './hashkey.js';
 import { compileOptionTest, stripOptions, type OptionPrefixes, type RoutingOptions } from './options.js';
 import { shapeOf } from './shapes/index.js';
 import { isSlow } from './slow.js';
+import { CommandCounts } from './counts.js';
 import type { Dispatch, Shape } from './dispatch.js';
 import { typedName, type RequestView } from './request.js';
 
@@ -25,6 +26,8 @@ const requestReply = (replies: readonly Uint8Array[]): Uint8Array => replies[1];
 
 export class Router {
   private readonly hasOptions: (req: RequestView) => boolean;
+  /** Requests by command, and (counted by each client's reply queue) error replies. */
+  readonly counts = new CommandCounts();
 
   constructor(private readonly config: RouterConfig) {
     this.hasOptions = compileOptionTest(config.prefixes);
@@ -106,9 +109,15 @@ export class Router {
     for (const [pair, { node, keys }] of perMember) d.quietly(node, hintWrite(hints.database, pair.split('\n')[0], hints.limit, keys));
   }
 
+  private count(id: number, d: Dispatch): void {
+    this.counts.calls[id]++;
+    d.command(id);
+  }
+
   /** The command (or subcommand) spec, or undefined after replying with Redis's error. */
   private resolve(req: RequestView, d: Dispatch): CommandSpec | undefined {
     const spec = lookupCommandBytes(req.raw, req.starts[0], req.ends[0]);
+    this.count(spec?.id ?? 0, d);
     if (spec === undefined) {
       const name = req.argString(0);
       const args: string[] = [];
@@ -124,6 +133,11 @@ export class Router {
     if (spec.subcommands === null || req.argc === 1) return spec;
     const subName = req.argString(1);
     const sub = spec.subcommands.get(subName.toLowerCase());
+    // A subcommand counts as itself (config|get), not as its command.
+    if (sub !== undefined) {
+      this.counts.calls[spec.id]--;
+      this.count(sub.id, d);
+    }
     // An application's own JUPITER subcommand: the admin shape hands it to the application's actor.
     if (sub === undefined && spec.name === 'jupiter' && d.proxy.extensions.commands.has(subName.toLowerCase())) return spec;
     if (sub === undefined) {

@@ -1,6 +1,8 @@
 // Embedding: the handle createProxy returns (ring, events, the membership calls), and the whole
 // proxy in a worker thread with startInWorker, whose clients are served while the host's own
 // event loop is blocked.
+import { fileURLToPath } from 'node:url';
+import { ADMIN_ANSWER_MS } from '../../src/actors/extensions.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -39,6 +41,23 @@ describe('embedding', () => {
     });
     after(() => proxy.stop(1000));
 
+    it("an application's JUPITER subcommand whose actor never answers gets an error after 5 s; other clients are served meanwhile", async () => {
+      const silent = proxy.runtime.spawn({ name: 'silent', create: () => ({ receive() {} }) });
+      const remove = proxy.addAdminCommand('SILENT', silent);
+      try {
+        const asking = client(proxy.port);
+        const other = client(proxy.port);
+        const started = Date.now();
+        const refused = assert.rejects(asking.call('JUPITER', 'SILENT'), /^ReplyError: ERR JUPITER SILENT failed: /);
+        assert.equal(await other.ping(), 'PONG');
+        await refused;
+        assert.ok(Date.now() - started >= ADMIN_ANSWER_MS - 50, `answered after ${Date.now() - started} ms`);
+        assert.equal(await asking.ping(), 'PONG');
+      } finally {
+        remove();
+      }
+    });
+
     it('ring() lists every member with its address, weight and share; a change that cannot apply rejects with why', async () => {
       // The nodes connect after start; ready() waits until each is up.
       assert.equal(await proxy.ready(10_000), true);
@@ -64,11 +83,28 @@ describe('embedding', () => {
     let extra: RedisNode;
     before(async () => {
       extra = (await startRedisNodes(1))[0];
-      proxy = await startInWorker({ port: 0, nodes: nodes.map((n) => n.address), log: { level: 'silent' }, membership: { heartbeatMs: 100 } });
+      proxy = await startInWorker(
+        { port: 0, nodes: nodes.map((n) => n.address), log: { level: 'silent' }, membership: { heartbeatMs: 100 } },
+        { extensions: [fileURLToPath(new URL('../fixtures/echo-extension.ts', import.meta.url))] },
+      );
     });
     after(async () => {
       await proxy.stop(1000);
       await extra.stop();
+    });
+
+    it("runs extension modules in the worker: their actors tap requests and answer a JUPITER subcommand", async () => {
+      const c = client(proxy.port);
+      for (let i = 0; i < 5; i++) await c.set(`ext:${i}`, 'v');
+      // Taps are told after each turn: the count reaches the five SETs (and whatever ioredis sent first).
+      let answer: [string, number];
+      do answer = (await c.call('JUPITER', 'ECHOCOUNT', 'hello', 'there')) as [string, number];
+      while (answer[1] < 5);
+      assert.equal(answer[0], 'hello there');
+      await assert.rejects(
+        startInWorker({ port: 0, nodes: nodes.map((n) => n.address), log: { level: 'silent' } }, { extensions: ['/nonexistent/extension.js'] }),
+        /Cannot find module|ERR_MODULE_NOT_FOUND|nonexistent/,
+      );
     });
 
     it('serves clients on its port, and answers status(), ring() and events across the thread', async () => {

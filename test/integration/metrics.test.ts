@@ -39,6 +39,18 @@ describe('metrics and health', () => {
       replies += count;
     }
     assert.equal(replies, requests);
+    // By command: the 300 SETs, and the errors among a few commands that fail (a node's and jupiter's).
+    assert.equal(sample(text, 'jupiter_commands_total{command="set"}'), 300);
+    await client.set('m:list', 'not a list');
+    await assert.rejects(client.lpush('m:list', 'x'), /^ReplyError: WRONGTYPE/);
+    await assert.rejects(client.call('NOSUCHCOMMAND'), /unknown command/);
+    await assert.rejects(client.call('GET'), /wrong number of arguments/);
+    const after = await (await fetch(`${base}/metrics`)).text();
+    assert.equal(sample(after, 'jupiter_commands_total{command="lpush"}'), 1);
+    assert.equal(sample(after, 'jupiter_command_errors_total{command="lpush"}'), 1);
+    assert.equal(sample(after, 'jupiter_command_errors_total{command="unknown"}'), 1);
+    assert.equal(sample(after, 'jupiter_command_errors_total{command="get"}'), 1);
+    assert.equal(sample(after, 'jupiter_command_errors_total{command="set"}'), undefined);
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', epoch: 1, nodes: 3, down: [] });

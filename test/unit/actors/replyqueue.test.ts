@@ -154,3 +154,24 @@ test('reusing one out array: takeReady writes from index 0 and its count says ho
   assert.equal(q.takeReady(out), 1);
   assert.equal(text(out.slice(0, 1))[0], '+d\r\n');
 });
+
+test('an error reply counts for the command its slot was opened for; other replies do not', () => {
+  const errors = new Float64Array(8);
+  const q = new ReplyQueue(errors);
+  q.command = 3;
+  const a = q.open();
+  const b = q.open();
+  q.command = 5;
+  const c = q.openFragment(2, (parts) => parts[1]);
+  q.command = 6;
+  const d = q.open();
+  q.fill(a, -1, Buffer.from('-WRONGTYPE Operation against a key holding the wrong kind of value\r\n'));
+  q.fill(b, -1, Buffer.from('+OK\r\n'));
+  q.fill(c, 0, Buffer.from('+OK\r\n'));
+  q.fill(c, 1, Buffer.from('!9\r\nERR oops!\r\n'));
+  q.fill(d, -1, Buffer.from('$2\r\n-x\r\n'));
+  // A second answer to a filled slot is ignored, and is not counted.
+  q.fill(a, -1, Buffer.from('-ERR again\r\n'));
+  assert.deepEqual([...errors], [0, 0, 0, 1, 0, 1, 0, 0]);
+  assert.equal(q.takeReady(new Array(8)), 4);
+});

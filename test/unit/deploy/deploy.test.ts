@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { validateConfig } from '../../../src/config/load.js';
+import { CommandCounts } from '../../../src/routing/counts.js';
 import { createRegistry } from '../../../src/metrics/registry.js';
 
 const root = path.join(import.meta.dirname, '..', '..', '..');
@@ -66,7 +67,7 @@ describe('deployment files', () => {
   });
 
   it('the Grafana dashboard and Prometheus ask for metrics jupiter has, where compose and the image serve them', () => {
-    const registry = createRegistry({ clients: () => 0, membership: () => Promise.reject(new Error('unused')), nodes: () => Promise.resolve([]) });
+    const registry = createRegistry({ clients: () => 0, commands: new CommandCounts(), membership: () => Promise.reject(new Error('unused')), nodes: () => Promise.resolve([]) });
     const names = new Set(registry.getMetricsAsArray().map((m) => m.name));
     const dashboard = JSON.parse(read('deploy/grafana/jupiter.json'));
     const exprs: string[] = dashboard.panels.flatMap((p: Doc) => p.targets.map((t: Doc) => t.expr));

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { Ring } from '../../../src/ring/ring.js';
 import { Session } from '../../../src/routing/session.js';
+import { commandNames } from '../../../src/protocol/commands.js';
 import { Router } from '../../../src/routing/router.js';
 import { defaultPrefixes, stripOptions, compileOptionTest } from '../../../src/routing/options.js';
 import { ownerOfKey, ownerOfKeyString } from '../../../src/routing/hashkey.js';
@@ -106,6 +107,11 @@ class FakeDispatch implements Dispatch {
     readonly ring: Ring,
     readonly hashTags = true,
   ) {}
+  /** The command the latest replies answer. */
+  commandId = -1;
+  command(id: number): void {
+    this.commandId = id;
+  }
   reply(bytes: Uint8Array): void {
     this.calls.push({ kind: 'reply', bytes: text(bytes) });
   }
@@ -1059,4 +1065,24 @@ test('a password with characters beyond ASCII matches the configured one: the cl
   assert.equal(said('AUTH', Buffer.from('pässwörd', 'utf8')), '+OK\r\n');
   assert.equal(said('JUPITER', 'AUTH', Buffer.from('sésame', 'utf8')), '+OK\r\n');
   assert.equal(d.client.admin, true);
+});
+
+test('requests count by command, a subcommand as itself, and an unknown command as unknown', () => {
+  const counting = new Router({ prefixes });
+  const calls = (name: string): number => counting.counts.calls[commandNames.indexOf(name)];
+  const send = (args: string[]): FakeDispatch => {
+    const d = new FakeDispatch(ring);
+    const parser = new RequestParser();
+    parser.push(encodeCommand(args));
+    assert.equal(parser.next(), true);
+    counting.route(parser, d);
+    return d;
+  };
+  send(['GET', 'a']);
+  send(['get', 'b']);
+  const d = send(['CONFIG', 'GET', 'maxmemory']);
+  assert.equal(d.commandId, commandNames.indexOf('config|get'));
+  send(['NOSUCHCOMMAND']);
+  send(['GET']);
+  assert.deepEqual([calls('get'), calls('config|get'), calls('config'), calls('unknown')], [3, 1, 0, 1]);
 });
