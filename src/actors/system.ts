@@ -106,9 +106,12 @@ function toMember(n: Config['nodes'][number]): RecordMember {
 }
 
 /** Loads the SDK only when asked, so that embedding jupiter never pulls it in otherwise. */
-async function loadSdk(endpoint: string | undefined): Promise<InstalledSdk | null> {
+async function loadSdk(endpoint: string | undefined, log: Logger): Promise<InstalledSdk | null> {
   const sdk = await import('../telemetry/sdk.js');
-  return sdk.installSdk(sdk.sdkSettings(endpoint));
+  // One line when the collector stops taking spans and one when it takes them again; none per export.
+  return sdk.installSdk(sdk.sdkSettings(endpoint), process.env, (up, reason) =>
+    up ? log.info('tracing: the collector takes spans again') : log.warn({ reason }, 'tracing: the collector does not take spans; dropping them, retrying after a cool-down'),
+  );
 }
 
 export async function createProxy(input: ConfigInput | Config, options: ProxyOptions = {}): Promise<Proxy> {
@@ -119,7 +122,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const log = options.logger ?? pino({ level: config.log.level });
   const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
   const tracing = Tracing.create(config.tracing, Object.values(config.prefixes));
-  const sdk = tracing !== null && options.installTracing ? await loadSdk(config.tracing.endpoint) : null;
+  const sdk = tracing !== null && options.installTracing ? await loadSdk(config.tracing.endpoint, log) : null;
   if (sdk !== null) {
     const endpoint = sdk.settings.endpoint ?? 'from OTEL_EXPORTER_OTLP_* (default http://localhost:4318/v1/traces)';
     log.info({ sampleRatio: tracing!.ratio, recordKeys: tracing!.recordKeys, endpoint }, 'tracing on');

@@ -8,6 +8,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { jupiterResource } from './resource.js';
+import { GuardedExporter, type ExportStateListener } from './guarded-exporter.js';
 import { providerRegistered, version } from './tracer.js';
 
 /** Everything a thread needs to install the same SDK (cloneable, so a worker thread gets a copy). */
@@ -43,7 +44,7 @@ let installed: { provider: NodeTracerProvider; users: number } | null = null;
  * Registers jupiter's SDK globally. Null when the environment disables it, or when another tracer
  * provider is already registered (the application's own SDK then receives jupiter's spans).
  */
-export function installSdk(settings: SdkSettings, env: NodeJS.ProcessEnv = process.env): InstalledSdk | null {
+export function installSdk(settings: SdkSettings, env: NodeJS.ProcessEnv = process.env, onExportState?: ExportStateListener): InstalledSdk | null {
   if (sdkDisabled(env)) return null;
   if (installed === null) {
     if (providerRegistered()) return null;
@@ -51,7 +52,7 @@ export function installSdk(settings: SdkSettings, env: NodeJS.ProcessEnv = proce
       resource: jupiterResource(settings.version, settings.instanceId),
       // jupiter samples root requests itself (sampling.ts); the SDK follows that decision.
       sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(settings.endpoint === undefined ? {} : { url: settings.endpoint }))],
+      spanProcessors: [new BatchSpanProcessor(new GuardedExporter(new OTLPTraceExporter(settings.endpoint === undefined ? {} : { url: settings.endpoint }), onExportState))],
     });
     // No context manager: jupiter hands span contexts on explicitly, and the default one
     // (AsyncLocalStorage) would put async hooks on every callback of the process.
