@@ -26,6 +26,13 @@ export interface BlobActorOptions {
   readonly connect: () => Redis;
   /** The proxy's `prefixes.traceparent`, with which blob work joins its command's trace. */
   readonly traceparentPrefix: string;
+  /** Blob bytes written by BLOB.PUT and read by BLOB.GET/GETRANGE, counted for the metrics. */
+  readonly bytes?: BlobBytes;
+}
+
+export interface BlobBytes {
+  written: number;
+  read: number;
 }
 
 export function blobBehavior(options: BlobActorOptions): Behavior<BlobMessage> {
@@ -93,6 +100,7 @@ class BlobActor implements Actor<BlobMessage> {
     let reply: Uint8Array;
     try {
       reply = await simple(store, request, parent, resp3);
+      if (request.op === 'put' && this.options.bytes !== undefined) this.options.bytes.written += request.data.length;
     } catch (error) {
       reply = failure(request, error);
     }
@@ -154,6 +162,7 @@ class BlobActor implements Actor<BlobMessage> {
         const pieces = started ? chunks : [Buffer.from(`$${to - from + 1}\r\n`), ...chunks];
         if (end === last + 1) pieces.push(CRLF);
         started = true;
+        if (this.options.bytes !== undefined) for (const chunk of chunks) this.options.bytes.read += chunk.length;
         send(Buffer.concat(pieces), end === last + 1);
         if (end <= last) await this.written(replyTo, slot);
       }

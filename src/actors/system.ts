@@ -26,7 +26,7 @@ import { nodesWithSecrets, withoutSecrets } from '../config/secrets.js';
 import { lookupCommand } from '../protocol/commands.js';
 import { connectionBehavior, type ConnectionLimits } from './connection.js';
 import { membershipBehavior } from './membership.js';
-import { blobBehavior } from './blob.js';
+import { blobBehavior, type BlobBytes } from './blob.js';
 import { Redis } from 'ioredis';
 import type { ChangeOutcome, MembershipStatus, NodeStats, RingInfo, RingSnapshot } from './messages.js';
 import { createRegistry, type MetricsSource } from '../metrics/registry.js';
@@ -198,6 +198,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
 
   // BLOB.* commands run over a client of this proxy itself, connected on first use (after listen).
   const selfHost = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind;
+  const blobBytes: BlobBytes = { written: 0, read: 0 };
   runtime.spawn(pubsubBehavior({ membership, hashTags: config.hashTags, confirmTimeoutMs: config.backend.requestTimeoutMs }), pubsub);
   const blobs = runtime.spawn(
     blobBehavior({
@@ -210,6 +211,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
           ...(access.internalPassword === undefined ? {} : { username: INTERNAL_USER, password: access.internalPassword }),
         }),
       traceparentPrefix: config.prefixes.traceparent,
+      bytes: blobBytes,
     }),
   );
   const router = new Router({
@@ -293,6 +295,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const source: MetricsSource = {
     clients: () => connections.size,
     commands: router.counts,
+    blobBytes,
     membership: askStatus,
     async nodes() {
       const asked = realNodes().map((node) => runtime.ask<NodeStats>(node, (replyTo) => ({ type: 'GetStats', replyTo }), 2000));

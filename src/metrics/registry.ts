@@ -5,12 +5,15 @@ import type { MembershipStatus, NodeStats } from '../actors/messages.js';
 import { LATENCY_BOUNDS_MS } from '../actors/latency.js';
 import { commandNames } from '../protocol/commands.js';
 import type { CommandCounts } from '../routing/counts.js';
+import type { BlobBytes } from '../actors/blob.js';
 
 /** Where a scrape reads its numbers from. */
 export interface MetricsSource {
   clients(): number;
   /** Requests and error replies by command id, counted in place (routing/counts.ts). */
   readonly commands: CommandCounts;
+  /** Bytes of blobs written and read through BLOB.* (actors/blob.ts). */
+  readonly blobBytes?: BlobBytes;
   membership(): Promise<MembershipStatus>;
   nodes(): Promise<readonly NodeStats[]>;
 }
@@ -88,6 +91,10 @@ export function createRegistry(source: MetricsSource): Registry {
   };
   readCounter(registry, 'jupiter_commands_total', 'Requests by command (subcommands as command|sub; unknown: a command not found).', ['command'], byCommand(source.commands.calls));
   readCounter(registry, 'jupiter_command_errors_total', 'Error replies by command: from the nodes and from jupiter (refusals, unavailable nodes, timeouts).', ['command'], byCommand(source.commands.errors));
+  readCounter(registry, 'jupiter_blob_bytes_total', 'Bytes of blobs written (BLOB.PUT) and read (BLOB.GET, BLOB.GETRANGE) through this proxy.', ['direction'], async (set) => {
+    set({ direction: 'written' }, source.blobBytes?.written ?? 0);
+    set({ direction: 'read' }, source.blobBytes?.read ?? 0);
+  });
   readCounter(registry, 'jupiter_ejections_total', 'Members ejected (eject) since this proxy started.', [], async (set) => set({}, (await source.membership()).ejections));
   const perNode = (read: (s: NodeStats) => number) => async (set: (labels: Record<string, string>, value: number) => void) => {
     for (const s of await source.nodes()) set({ node: s.node }, read(s));

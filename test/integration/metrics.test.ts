@@ -51,6 +51,14 @@ describe('metrics and health', () => {
     assert.equal(sample(after, 'jupiter_command_errors_total{command="unknown"}'), 1);
     assert.equal(sample(after, 'jupiter_command_errors_total{command="get"}'), 1);
     assert.equal(sample(after, 'jupiter_command_errors_total{command="set"}'), undefined);
+    // Blob bytes, written and read through BLOB.*.
+    const blob = Buffer.alloc(150_000, 'b');
+    assert.equal(await client.call('BLOB.PUT', 'm:blob', blob), 'OK');
+    assert.equal(((await client.callBuffer('BLOB.GET', 'm:blob')) as Buffer).length, blob.length);
+    await client.callBuffer('BLOB.GETRANGE', 'm:blob', '0', '99');
+    const blobs = await (await fetch(`${base}/metrics`)).text();
+    assert.equal(sample(blobs, 'jupiter_blob_bytes_total{direction="written"}'), blob.length);
+    assert.equal(sample(blobs, 'jupiter_blob_bytes_total{direction="read"}'), blob.length + 100);
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', epoch: 1, nodes: 3, down: [] });
