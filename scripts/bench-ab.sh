@@ -37,10 +37,10 @@ for i in 1 2 3; do
 done
 list=$(IFS=,; echo "${nodes[*]}")
 port_a=$(free_port)
-node "$work/base/dist/cli/main.js" --port "$port_a" --nodes "$list" --log-level warn &
+node "$work/base/dist/cli/main.js" --port "$port_a" --nodes "$list" --log-level error &
 pids+=($!)
 port_b=$(free_port)
-node dist/cli/main.js --port "$port_b" --nodes "$list" --log-level warn &
+node dist/cli/main.js --port "$port_b" --nodes "$list" --log-level error &
 pids+=($!)
 for p in "$port_a" "$port_b"; do
   until redis-cli -p "$p" PING >/dev/null 2>&1; do sleep 0.1; done

@@ -67,7 +67,7 @@ pids+=($tw_pid)
 node scripts/bench-floor.mjs $FLOOR_PORT "${NODE_PORTS[@]}" &
 floor_pid=$!
 pids+=($floor_pid)
-node dist/cli/main.js --port $JUPITER_PORT --nodes "$(printf '127.0.0.1:%s,' "${NODE_PORTS[@]}" | sed 's/,$//')" --log-level warn &
+node dist/cli/main.js --port $JUPITER_PORT --nodes "$(printf '127.0.0.1:%s,' "${NODE_PORTS[@]}" | sed 's/,$//')" --log-level error &
 jupiter_pid=$!
 pids+=($jupiter_pid)
 for port in $TW_PORT $FLOOR_PORT $JUPITER_PORT; do wait_ping "$port"; done

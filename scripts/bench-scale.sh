@@ -70,7 +70,7 @@ echo "| workers | pipeline | twemproxy rps | jupiter rps | jupiter / twemproxy |
 echo "|---|---|---|---|---|---|"
 declare -A first
 for workers in $(seq "$MAX_WORKERS"); do
-  node dist/cli/main.js serve --port $JUPITER_PORT --nodes "$nodes" --workers "$workers" --log-level warn >"$work/jupiter-$workers.log" 2>&1 &
+  node dist/cli/main.js serve --port $JUPITER_PORT --nodes "$nodes" --workers "$workers" --log-level error >"$work/jupiter-$workers.log" 2>&1 &
   jupiter_pid=$!
   wait_ping $JUPITER_PORT
   # Every worker listening: with node:cluster the primary hands connections round-robin, so a

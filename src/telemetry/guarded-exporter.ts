@@ -4,8 +4,11 @@
 // - At most a few exports in flight: a batch beyond that is dropped before it is serialised.
 // - After a failed export, batches are dropped for a cool-down (1 s, doubling up to a minute);
 //   then one export tries again, and a success ends the cool-down.
+// - During the cool-down no span is recorded at all (samplingWhileAccepted): a span made only to be
+//   dropped costs as much as one exported.
+import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SamplingDecision, type ReadableSpan, type Sampler, type SamplingResult, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 const MAX_IN_FLIGHT = 8;
 const FIRST_COOL_DOWN_MS = 1000;
@@ -29,9 +32,14 @@ export class GuardedExporter implements SpanExporter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** True while batches are dropped for a cool-down (or while the one export after it is out). */
+  get dropping(): boolean {
+    return this.down && (this.probing || this.now() < this.coolUntil);
+  }
+
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     if (this.inFlight >= MAX_IN_FLIGHT) return done(dropped('too many exports in flight'));
-    if (this.down && (this.probing || this.now() < this.coolUntil)) return done(dropped('collector unreachable; cooling down'));
+    if (this.dropping) return done(dropped('collector unreachable; cooling down'));
     if (this.down) this.probing = true;
     this.inFlight++;
     this.inner.export(spans, (result) => {
@@ -65,4 +73,14 @@ export class GuardedExporter implements SpanExporter {
   shutdown(): Promise<void> {
     return this.inner.shutdown();
   }
+}
+
+/** `inner`'s decisions, except that nothing is recorded while `exporter` drops what it is given. */
+export function samplingWhileAccepted(exporter: GuardedExporter, inner: Sampler): Sampler {
+  const notRecorded: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+  return {
+    shouldSample: (context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]) =>
+      exporter.dropping ? notRecorded : inner.shouldSample(context, traceId, name, kind, attributes, links),
+    toString: () => `SamplingWhileAccepted{${inner.toString()}}`,
+  };
 }

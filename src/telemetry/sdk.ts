@@ -8,7 +8,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { jupiterResource } from './resource.js';
-import { GuardedExporter, type ExportStateListener } from './guarded-exporter.js';
+import { GuardedExporter, samplingWhileAccepted, type ExportStateListener } from './guarded-exporter.js';
 import { providerRegistered, version } from './tracer.js';
 
 /** Everything a thread needs to install the same SDK (cloneable, so a worker thread gets a copy). */
@@ -48,11 +48,13 @@ export function installSdk(settings: SdkSettings, env: NodeJS.ProcessEnv = proce
   if (sdkDisabled(env)) return null;
   if (installed === null) {
     if (providerRegistered()) return null;
+    const exporter = new GuardedExporter(new OTLPTraceExporter(settings.endpoint === undefined ? {} : { url: settings.endpoint }), onExportState);
     const provider = new NodeTracerProvider({
       resource: jupiterResource(settings.version, settings.instanceId),
-      // jupiter samples root requests itself (sampling.ts); the SDK follows that decision.
-      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-      spanProcessors: [new BatchSpanProcessor(new GuardedExporter(new OTLPTraceExporter(settings.endpoint === undefined ? {} : { url: settings.endpoint }), onExportState))],
+      // jupiter samples root requests itself (sampling.ts); the SDK follows that decision, except
+      // while the collector is not taking spans.
+      sampler: samplingWhileAccepted(exporter, new ParentBasedSampler({ root: new AlwaysOnSampler() })),
+      spanProcessors: [new BatchSpanProcessor(exporter)],
     });
     // No context manager: jupiter hands span contexts on explicitly, and the default one
     // (AsyncLocalStorage) would put async hooks on every callback of the process.

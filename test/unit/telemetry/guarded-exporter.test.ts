@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { GuardedExporter } from '../../../src/telemetry/guarded-exporter.js';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { AlwaysOnSampler, SamplingDecision, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { GuardedExporter, samplingWhileAccepted } from '../../../src/telemetry/guarded-exporter.js';
 
 /** An exporter whose exports stay open until the test answers them. */
 class HeldExporter implements SpanExporter {
@@ -59,4 +60,22 @@ test('a failed export starts a cool-down that doubles; one export probes after i
   h.send();
   assert.equal(h.inner.open.length, 2, 'exports flow again');
   assert.equal(h.results.filter((r) => r === 'collector unreachable; cooling down').length, 3);
+});
+
+test('nothing is recorded while batches are dropped; after the cool-down spans are recorded again for the probe', () => {
+  const inner = new HeldExporter();
+  let now = 0;
+  const guarded = new GuardedExporter(inner, () => {}, () => now);
+  const sampler = samplingWhileAccepted(guarded, new AlwaysOnSampler());
+  const decide = (): SamplingDecision => sampler.shouldSample(ROOT_CONTEXT, '0af7651916cd43dd8448eb211c80319c', 'GET', SpanKind.SERVER, {}, []).decision;
+  assert.equal(decide(), SamplingDecision.RECORD_AND_SAMPLED);
+  guarded.export([], () => {});
+  inner.answer(ExportResultCode.FAILED);
+  assert.equal(decide(), SamplingDecision.NOT_RECORD);
+  now += 1000;
+  assert.equal(decide(), SamplingDecision.RECORD_AND_SAMPLED, 'spans for the probe');
+  guarded.export([], () => {});
+  assert.equal(decide(), SamplingDecision.NOT_RECORD, 'while the probe is out');
+  inner.answer(ExportResultCode.SUCCESS);
+  assert.equal(decide(), SamplingDecision.RECORD_AND_SAMPLED);
 });
