@@ -17,23 +17,26 @@ const nodeTlsSchema = z
     cert: z.string().min(1).optional().describe("PEM file of jupiter's client certificate, for nodes that ask for one (tls-auth-clients)."),
     key: z.string().min(1).optional().describe('PEM file of that certificate\'s private key.'),
     servername: z.string().min(1).optional().describe('Name checked in the nodes\' certificates (unset: the host of each node, unless it is an IP).'),
-        // Optional rather than defaulted, so a node object parses to what it was (the address form's pipe).
+    // Optional rather than defaulted, so a node object parses to what it was (the address form's pipe).
     rejectUnauthorized: z.boolean().optional().describe('false: accept nodes whose certificate does not verify (testing only; default true).'),
   })
   .strict();
+
+// A node's own access, in place of backend.*'s (managed services give each instance its own).
+const nodeAccess = {
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  passwordFile: z.string().min(1).optional(),
+  tls: nodeTlsSchema.optional(),
+};
 
 const node = {
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a name is letters, digits, "_", "." or "-"').optional(),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   weight: z.number().positive().max(100),
-  // A node's own access, in place of backend.*'s (managed services give each instance its own).
-  username: z.string().min(1).optional(),
-  password: z.string().min(1).optional(),
-  passwordFile: z.string().min(1).optional(),
-  tls: nodeTlsSchema.optional(),
+  ...nodeAccess,
 };
-const { name: _name, host: _host, port: _port, weight: _weight, ...nodeAccess } = node;
 
 const unbracket = (host: string): string => host.replace(/^\[|\]$/g, '');
 // An unnamed node has no name key at all, so it reads as it did before names existed.
