@@ -9,7 +9,7 @@
 // is dropped. The shared link is torn down only when the node is unresponsive: when a PING on a
 // fresh connection gets no answer either, or the node answers it while the link stays silent.
 import net from 'node:net';
-import { ReplyProtocolError } from '../protocol/replies.js';
+import { isErrorReply, ReplyProtocolError } from '../protocol/replies.js';
 import { EMPTY } from '../protocol/bytes.js';
 import { internalError, leaseLimit, leaseLost, nodeAuthRefused, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { authCommand, credentialsOf } from '../security/backend.js';
@@ -392,7 +392,7 @@ class NodeActor implements Actor<NodeMessage> {
           link.expired--;
           if (link.authenticating) {
             link.authenticating = false;
-            if (reply[0] === MINUS) {
+            if (isErrorReply(reply)) {
               this.sendAnswers();
               return this.lost(link, this.errors.authRefused, `AUTH refused: ${firstLine(reply)}`);
             }
@@ -423,19 +423,20 @@ class NodeActor implements Actor<NodeMessage> {
 
   private connect(link: Link): void {
     link.connect(this.ctx, this.options.host, this.options.port, this.options.tls);
-    // Its answer is checked, then dropped like a timed-out reply's: a refusal takes the link down.
+    // AUTH's answer is checked, then dropped like a timed-out reply's: a refusal takes the link down.
     if (this.auth !== null) {
-      link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);
-      link.expired++;
       link.authenticating = true;
-      link.queue(this.auth);
+      this.handshake(link, this.auth);
     }
-    // A RESP3 link says so first; its answer (the server's map) is read and dropped, as a timed-out reply is.
-    if (link.resp3) {
-      link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);
-      link.expired++;
-      link.queue(HELLO3);
-    }
+    // A RESP3 link says so first; its answer (the server's map) is read and dropped.
+    if (link.resp3) this.handshake(link, HELLO3);
+  }
+
+  /** Sends a command of jupiter's own first on a new link; its reply is read as a timed-out one's, going nowhere. */
+  private handshake(link: Link, command: Buffer): void {
+    link.pending.push(HANDSHAKE, -1, -1, Date.now(), undefined);
+    link.expired++;
+    link.queue(command);
   }
 
   private named(name: Exclude<LinkName, 'lease'>): Link {
@@ -727,7 +728,6 @@ class NodeActor implements Actor<NodeMessage> {
 
 const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });
 const HELLO3 = encodeCommand(['HELLO', '3']);
-const MINUS = 0x2d;
 /** An error reply's text, for the log. */
 const firstLine = (reply: Uint8Array): string => Buffer.from(reply.subarray(1, Math.min(reply.length, 200))).toString('latin1').split('\r\n')[0];
 /** Stands for the handshake in a RESP3 link's queue; its reply goes nowhere. */

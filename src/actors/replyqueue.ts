@@ -4,7 +4,7 @@
 // the id of the command it answers, so an error reply counts for that command.
 import type { Merge } from '../routing/dispatch.js';
 import { internalError } from '../protocol/errors.js';
-import { isErrorReply } from '../routing/counts.js';
+import { isErrorReply } from '../protocol/replies.js';
 
 /** An entry still waiting for more than one answer: a split request, or a reply sent in pieces. */
 abstract class Pending {}

@@ -9,7 +9,7 @@ import { memberId, nodeListSchema, type Config, type ConfigInput, type NodeInput
 import { Router } from '../routing/router.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Control } from '../handoff/control.js';
+import { Control, parseAddress } from '../handoff/control.js';
 import { whenReady } from '../embed/ready.js';
 import { bootstrapRecord } from '../handoff/bootstrap.js';
 import { PlacementIndex } from '../handoff/placement-index.js';
@@ -19,8 +19,7 @@ import type { RecordMember } from '../handoff/record.js';
 import { ActorRuntime, type Address, type Runtime } from './runtime.js';
 import { Extensions } from './extensions.js';
 import { Access, INTERNAL_USER } from '../security/access.js';
-import { credentialsOf } from '../security/backend.js';
-import { listenerTls, nodeTls } from '../security/tls.js';
+import { listenerTls } from '../security/tls.js';
 import { NodeAccessBook } from '../security/book.js';
 import { nodesWithSecrets, withoutSecrets } from '../config/secrets.js';
 import { lookupCommand } from '../protocol/commands.js';
@@ -117,7 +116,7 @@ async function loadSdk(endpoint: string | undefined, log: Logger): Promise<Insta
 export async function createProxy(input: ConfigInput | Config, options: ProxyOptions = {}): Promise<Proxy> {
   const config = validateConfig(input);
   // Certificate files are read now: a missing one stops the start with its name.
-  const nodeAccess = new NodeAccessBook({ credentials: credentialsOf(config.backend), tls: nodeTls(config.backend.tls) }, config.nodes);
+  const nodeAccess = NodeAccessBook.forBackend(config.backend, config.nodes);
   const frontTls = listenerTls(config.tls);
   const log = options.logger ?? pino({ level: config.log.level });
   const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
@@ -134,14 +133,13 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   // The PubSubActor's address first: every NodeActor sends its subscriber connection's pushes there.
   const pubsub = runtime.allocate();
   const nodeOptions = (member: RecordMember, health: Address): NodeOptions => {
-    const at = member.address.lastIndexOf(':');
-    const h = member.address.slice(0, at).replace(/^\[|\]$/g, '');
-    const port = Number(member.address.slice(at + 1));
-    const { credentials, tls } = nodeAccess.of(h, port);
+    // `host` is the worker host in this scope.
+    const at = parseAddress(member.address);
+    const { credentials, tls } = nodeAccess.of(at.host, at.port);
     return {
       id: member.id,
-      host: h,
-      port,
+      host: at.host,
+      port: at.port,
       health,
       pubsub,
       ...config.backend,

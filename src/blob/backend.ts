@@ -5,9 +5,8 @@
 import { Redis } from 'ioredis';
 import { memberId, nodeListSchema, type Config, type NodeInput } from '../config/schema.js';
 import { nodesWithSecrets, readSecretFile } from '../config/secrets.js';
-import { credentialsOf, nodeClientOptions } from '../security/backend.js';
+import { nodeClientOptions } from '../security/backend.js';
 import { NodeAccessBook } from '../security/book.js';
-import { nodeTls } from '../security/tls.js';
 import { Ring } from '../ring/ring.js';
 import { ownerOfKeyString } from '../routing/hashkey.js';
 
@@ -93,7 +92,7 @@ export class NodesBackend implements BlobBackend {
   constructor(nodes: readonly NodeInput[], private readonly hashTags = true, backend: BackendAccessInput = {}) {
     const parsed = nodesWithSecrets(nodeListSchema.parse(nodes));
     const password = backend.passwordFile === undefined ? backend.password : readSecretFile(backend.passwordFile);
-    const access = new NodeAccessBook({ credentials: credentialsOf({ username: backend.username, password }), tls: nodeTls(backend.tls) }, parsed);
+    const access = NodeAccessBook.forBackend({ ...backend, password }, parsed);
     this.ring = Ring.build(parsed.map((n) => ({ id: memberId(n), weight: n.weight })), 1);
     this.clients = this.ring.members.map((m) => {
       const node = parsed.find((n) => memberId(n) === m.id)!;

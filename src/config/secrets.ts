@@ -10,6 +10,9 @@ export interface SecretProblem {
   readonly text: string;
 }
 
+/** A secret file's first line (an unreadable file throws). */
+export const readSecretFile = (file: string): string => readFileSync(file, 'utf8').split(/\r?\n/)[0];
+
 type Read = (file: string, path: PropertyKey[]) => string | undefined;
 
 /** The configuration with every *File secret read into its option, or what could not be read. */
@@ -17,7 +20,7 @@ export function readSecrets(config: Config): { config: Config; problems: SecretP
   const problems: SecretProblem[] = [];
   const read: Read = (file, path) => {
     try {
-      const secret = readFileSync(file, 'utf8').split(/\r?\n/)[0];
+      const secret = readSecretFile(file);
       if (secret === '') problems.push({ path, text: `${file} is empty` });
       return secret;
     } catch (error) {
@@ -37,9 +40,6 @@ export function readSecrets(config: Config): { config: Config; problems: SecretP
 export function nodesWithSecrets(nodes: Config['nodes'], read: Read = readSecretFile): Config['nodes'] {
   return nodes.map((n, i) => (n.passwordFile === undefined ? n : { ...n, password: read(n.passwordFile, ['nodes', i, 'passwordFile']) }));
 }
-
-/** A secret file's first line (an unreadable file throws). */
-export const readSecretFile = (file: string): string => readFileSync(file, 'utf8').split(/\r?\n/)[0];
 
 const HIDDEN = '(hidden)';
 const hide = <T extends { password?: string }>(o: T): T => (o.password === undefined ? o : { ...o, password: HIDDEN });

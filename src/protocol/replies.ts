@@ -142,3 +142,6 @@ export function replyEnd(buf: Uint8Array, at: number, end = buf.length): number 
   }
   return p;
 }
+
+/** An error reply: RESP's simple error (-) or RESP3's blob error (!). */
+export const isErrorReply = (bytes: Uint8Array): boolean => bytes[0] === 45 || bytes[0] === 33;

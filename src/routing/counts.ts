@@ -7,6 +7,3 @@ export class CommandCounts {
   readonly calls = new Float64Array(commandNames.length);
   readonly errors = new Float64Array(commandNames.length);
 }
-
-/** An error reply: RESP's simple error (-) or RESP3's blob error (!). */
-export const isErrorReply = (bytes: Uint8Array): boolean => bytes[0] === 45 || bytes[0] === 33;

@@ -117,8 +117,8 @@ export class Router {
   /** The command (or subcommand) spec, or undefined after replying with Redis's error. */
   private resolve(req: RequestView, d: Dispatch): CommandSpec | undefined {
     const spec = lookupCommandBytes(req.raw, req.starts[0], req.ends[0]);
-    this.count(spec?.id ?? 0, d);
     if (spec === undefined) {
+      this.count(0, d);
       const name = req.argString(0);
       const args: string[] = [];
       // Redis quotes arguments until the list reaches 128 characters; each takes at least 3.
@@ -127,17 +127,18 @@ export class Router {
       return undefined;
     }
     if (!arityOk(spec, req.argc)) {
+      this.count(spec.id, d);
       d.reply(wrongArity(spec.name));
       return undefined;
     }
-    if (spec.subcommands === null || req.argc === 1) return spec;
+    if (spec.subcommands === null || req.argc === 1) {
+      this.count(spec.id, d);
+      return spec;
+    }
     const subName = req.argString(1);
     const sub = spec.subcommands.get(subName.toLowerCase());
     // A subcommand counts as itself (config|get), not as its command.
-    if (sub !== undefined) {
-      this.counts.calls[spec.id]--;
-      this.count(sub.id, d);
-    }
+    this.count((sub ?? spec).id, d);
     // An application's own JUPITER subcommand: the admin shape hands it to the application's actor.
     if (sub === undefined && spec.name === 'jupiter' && d.proxy.extensions.commands.has(subName.toLowerCase())) return spec;
     if (sub === undefined) {

@@ -5,12 +5,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { startRedisNodes, type RedisNode } from '../helpers/redis.js';
 import { clientWhenReady, startCli, stopClis } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { within } from '../helpers/placement.js';
+import { RawClient } from '../helpers/raw.js';
 
 const CONNECTIONS = 10_000;
 /** Connects in waves, under the listen backlog, so no SYN is dropped and retried a second later. */
@@ -19,32 +19,10 @@ const WAVE = 400;
 /** The open-file limit this process runs under (a child inherits it). */
 const openFileLimit = (): number => Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
 
-function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-/** Resolves with the bytes the socket received once they reach `length`. */
-function receive(socket: net.Socket, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    socket.on('data', (chunk: Buffer) => {
-      parts.push(chunk);
-      got += chunk.length;
-      if (got >= length) resolve(Buffer.concat(parts));
-    });
-    socket.once('close', () => reject(new Error(`closed after ${got} of ${length} bytes`)));
-  });
-}
-
 describe(`${CONNECTIONS} client connections at once`, () => {
   let nodes: RedisNode[];
   let port: number;
-  const sockets: net.Socket[] = [];
+  const sockets: RawClient[] = [];
 
   before(async () => {
     nodes = await startRedisNodes(3);
@@ -62,23 +40,22 @@ describe(`${CONNECTIONS} client connections at once`, () => {
     const limit = openFileLimit();
     assert.ok(limit >= CONNECTIONS + 1000, `the open-file limit is ${limit}: too low for ${CONNECTIONS} connections (ulimit -n)`);
     for (let at = 0; at < CONNECTIONS; at += WAVE) {
-      sockets.push(...(await within(Promise.all(Array.from({ length: Math.min(WAVE, CONNECTIONS - at) }, () => connect(port))), 30_000, 'a wave of connects')));
+      sockets.push(...(await within(Promise.all(Array.from({ length: Math.min(WAVE, CONNECTIONS - at) }, () => RawClient.connect(port))), 30_000, 'a wave of connects')));
     }
 
     const answers = sockets.map((socket, i) => {
       const value = `v${i}`;
       const expected = `+OK\r\n$${value.length}\r\n${value}\r\n`;
-      const answer = receive(socket, expected.length).then((bytes) => bytes.toString() === expected || `${i}: ${JSON.stringify(bytes.toString())}`);
-      socket.write(`*3\r\n$3\r\nSET\r\n$${`tt:${i}`.length}\r\ntt:${i}\r\n$${value.length}\r\n${value}\r\n*2\r\n$3\r\nGET\r\n$${`tt:${i}`.length}\r\ntt:${i}\r\n`);
-      return answer;
+      socket.writeAndForget(`*3\r\n$3\r\nSET\r\n$${`tt:${i}`.length}\r\ntt:${i}\r\n$${value.length}\r\n${value}\r\n*2\r\n$3\r\nGET\r\n$${`tt:${i}`.length}\r\ntt:${i}\r\n`);
+      return socket.readLike(expected, 60_000).then((got) => got === expected || `${i}: ${JSON.stringify(got)}`);
     });
     const outcomes = await within(Promise.all(answers), 60_000, 'every connection answered');
     assert.deepEqual(outcomes.filter((o) => o !== true).slice(0, 5), []);
 
-    const extra = await connect(port);
+    const extra = await RawClient.connect(port);
     sockets.push(extra);
     const refusal = '-ERR max number of clients reached\r\n';
-    assert.equal((await within(receive(extra, refusal.length), 10_000, 'the refusal')).toString(), refusal);
+    assert.equal(await extra.readLike(refusal, 10_000), refusal);
 
     for (const s of sockets.splice(0)) s.destroy();
     // A new client is served once jupiter has seen the others close (until then it is the 10,001st).
