@@ -42,6 +42,8 @@ export interface MembershipOptions {
   readonly handoff: Handoff;
   /** Starts the NodeActor for a member where the system places node actors. */
   readonly spawnNode: (member: RecordMember, membership: Address) => Address;
+  /** Stops a NodeActor started by spawnNode, wherever it was placed. */
+  readonly stopNode: (actor: Address) => void;
   /** Hears every new snapshot first (the system hands the latest to new connections). */
   readonly published: (snapshot: RingSnapshot) => void;
   readonly log?: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
@@ -66,12 +68,22 @@ interface PairEntry {
 // After a handoff ends, a pair lives on this long for requests its connections sent before they
 // took the stable ring.
 const PAIR_GRACE_MS = 30_000;
+// A NodeActor whose node left the ring (removed, ejected, readdressed) lives on as long, for the
+// requests connections route with the ring they had: a stopped actor's mail would be lost.
+const NODE_GRACE_MS = PAIR_GRACE_MS;
+
+/** A NodeActor no longer in the ring, stopped once its grace ends unless its node comes back first. */
+interface RetiringNode extends NodeEntry {
+  readonly id: string;
+  readonly timer: NodeJS.Timeout;
+}
 
 class MembershipActor implements Actor<MembershipMessage> {
   private readonly subscribers = new Set<Address>();
   private readonly health = new Map<string, NodeStatus>();
   private readonly nodes = new Map<string, NodeEntry>();
   private readonly pairs = new Map<string, PairEntry>();
+  private readonly retiring = new Set<RetiringNode>();
   private record: MembershipRecord;
   private recorded: boolean;
   private snapshot!: RingSnapshot;
@@ -141,6 +153,14 @@ class MembershipActor implements Actor<MembershipMessage> {
         this.progress = { moved: m.moved, total: m.total };
         this.options.notify?.({ event: 'handoff-progress', data: { epoch: this.record.epoch, moved: m.moved, total: m.total } });
       })
+      .with({ type: 'Retired' }, (m) => {
+        for (const old of this.retiring) {
+          if (old.actor !== m.actor) continue;
+          this.retiring.delete(old);
+          this.options.stopNode(old.actor);
+          if (!this.nodes.has(old.id)) this.health.delete(old.id);
+        }
+      })
       .with({ type: 'Driven' }, (m) => {
         this.driving = false;
         if (m.error !== undefined) this.log('error', 'the handoff stopped', { epoch: this.record.epoch, err: m.error });
@@ -152,7 +172,11 @@ class MembershipActor implements Actor<MembershipMessage> {
     this.stopped = true;
     clearInterval(this.timer);
     for (const pair of this.pairs.values()) this.ctx.runtime.stop(pair.actor);
-    for (const node of this.nodes.values()) this.ctx.runtime.stop(node.actor);
+    for (const node of this.nodes.values()) this.options.stopNode(node.actor);
+    for (const node of this.retiring) {
+      clearTimeout(node.timer);
+      this.options.stopNode(node.actor);
+    }
     const { control } = this.options;
     void control.store.leave(this.options.settings.proxyId).finally(() => control.close());
   }
@@ -204,9 +228,8 @@ class MembershipActor implements Actor<MembershipMessage> {
     const keep = new Set(involved.map((m) => m.id));
     for (const [id, node] of this.nodes) {
       if (keep.has(id)) continue;
-      this.ctx.runtime.stop(node.actor);
       this.nodes.delete(id);
-      this.health.delete(id);
+      this.retire(id, node);
     }
     this.options.control.retain(keep);
 
@@ -221,10 +244,33 @@ class MembershipActor implements Actor<MembershipMessage> {
   private ensureNode(m: RecordMember): void {
     const known = this.nodes.get(m.id);
     if (known?.address === m.address) return;
-    // A new address (REPLACENODE) is a new NodeActor: the old one's in-flight requests finish first.
-    if (known !== undefined) this.ctx.runtime.stop(known.actor);
+    // A new address (REPLACENODE) is a new NodeActor: the old one serves what was routed to it first.
+    if (known !== undefined) this.retire(m.id, known);
+    // A node back within its actor's grace (a returning ejected node) gets the same actor back, with
+    // its connections and the health it last reported.
+    for (const old of this.retiring) {
+      if (old.id !== m.id || old.address !== m.address) continue;
+      clearTimeout(old.timer);
+      this.retiring.delete(old);
+      this.nodes.set(m.id, { address: old.address, actor: old.actor });
+      if (!this.health.has(m.id)) this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
+      return;
+    }
     this.nodes.set(m.id, { address: m.address, actor: this.options.spawnNode(m, this.ctx.self) });
     this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
+  }
+
+  /** Stops `node`'s actor after NODE_GRACE_MS, unless its member comes back meanwhile. */
+  private retire(id: string, node: NodeEntry): void {
+    // Its health stays known (it keeps reporting) until it stops: a node back meanwhile is up or down as it was.
+    const retiring: RetiringNode = {
+      id,
+      address: node.address,
+      actor: node.actor,
+      timer: setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Retired', actor: node.actor }), NODE_GRACE_MS),
+    };
+    retiring.timer.unref();
+    this.retiring.add(retiring);
   }
 
   private ensurePair(record: MembershipRecord, from: string, to: string): Address {

@@ -160,7 +160,9 @@ export type MembershipMessage =
   /** Progress of this proxy's migrator. */
   | { readonly type: 'Progress'; readonly moved: number; readonly total: number }
   /** This proxy's migrator stopped driving (done, abandoned, or lost the record to another). */
-  | { readonly type: 'Driven'; readonly error?: string };
+  | { readonly type: 'Driven'; readonly error?: string }
+  /** A NodeActor's grace after its node left the ring is over: it stops. */
+  | { readonly type: 'Retired'; readonly actor: Address };
 
 /** null: the change was accepted (the handoff runs on); else why it was refused. */
 export type ChangeOutcome = { readonly refused: string | null };

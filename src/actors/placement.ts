@@ -145,6 +145,15 @@ export class WorkerHost {
     return address;
   }
 
+  /** Stops an actor spawned here; what was told to it before goes first, and it is not restarted with the worker. */
+  stop(address: Address): void {
+    this.runtime.unlink(address);
+    const i = this.spawned.findIndex((m) => m.op === 'spawn' && m.address === address);
+    if (i >= 0) this.spawned.splice(i, 1);
+    // After this turn's batch of tells, which is posted first.
+    setImmediate(() => this.worker.postMessage({ op: 'stop', address } satisfies ToWorker));
+  }
+
   /** Resolves once the worker's SDK is installed, so that no early span made there is lost. */
   tracingInstalled(): Promise<void> {
     return this.installed;

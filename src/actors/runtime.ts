@@ -96,6 +96,8 @@ export interface RuntimeOptions {
   /** Where to send messages for addresses that are not local (a worker's parent). */
   readonly fallback?: Link;
   readonly onCrash?: (behavior: string, error: unknown) => void;
+  /** Hears a message to an address no actor has (any more), which is otherwise dropped. */
+  readonly onDeadLetter?: (to: Address, msg: unknown, runtime: Runtime) => void;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -160,8 +162,9 @@ export class ActorRuntime implements Runtime {
     const cell = this.cells.get(to);
     if (cell === undefined) {
       const link = this.remote.get(to) ?? this.options.fallback;
-      // A message to an actor that has stopped (a closed client) is dropped, as a dead letter.
+      // A message to an actor that has stopped (a closed client) is a dead letter.
       if (link !== undefined) link.send(to, msg);
+      else this.options.onDeadLetter?.(to, msg, this);
       return;
     }
     (cell.mailbox ??= this.mailboxes.pop() ?? [])[cell.count++] = msg;

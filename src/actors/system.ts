@@ -16,6 +16,7 @@ import { PlacementIndex } from '../handoff/placement-index.js';
 import { Handoff } from '../handoff/handoff.js';
 import type { MembershipChange } from '../handoff/change.js';
 import type { RecordMember } from '../handoff/record.js';
+import { answerDeadRoute } from './dead-letters.js';
 import { ActorRuntime, type Address, type Runtime } from './runtime.js';
 import { Extensions } from './extensions.js';
 import { Access, INTERNAL_USER } from '../security/access.js';
@@ -119,7 +120,10 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
   const nodeAccess = NodeAccessBook.forBackend(config.backend, config.nodes);
   const frontTls = listenerTls(config.tls);
   const log = options.logger ?? pino({ level: config.log.level });
-  const runtime = new ActorRuntime({ onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting') });
+  const runtime = new ActorRuntime({
+    onCrash: (behavior, error) => log.error({ behavior, err: error }, 'actor crashed; restarting'),
+    onDeadLetter: answerDeadRoute,
+  });
   const tracing = Tracing.create(config.tracing, Object.values(config.prefixes));
   const sdk = tracing !== null && options.installTracing ? await loadSdk(config.tracing.endpoint, log) : null;
   if (sdk !== null) {
@@ -181,6 +185,7 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
       handoff,
       spawnNode: (member, health) =>
         host ? host.spawn('node', nodeOptions(member, health)) : runtime.spawn(nodeBehavior(nodeOptions(member, health))),
+      stopNode: (actor) => (host ? host.stop(actor) : runtime.stop(actor)),
       published: (s) => (snapshot = s),
       notify: (e) => events.emit(e),
       log: membershipLog,

@@ -33,6 +33,27 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10000)
   throw new Error(`redis-server on ${port} did not start within ${timeoutMs} ms`);
 }
 
+/**
+ * Nodes still running. When the test runner stops a file that ran past --test-timeout (SIGTERM),
+ * its nodes are killed by PID with it, instead of outliving the suite.
+ */
+const running = new Set<ChildProcess>();
+let cleanupInstalled = false;
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const killAll = (): void => {
+    for (const c of running) c.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  process.once('SIGTERM', () => {
+    killAll();
+    process.exit(143);
+  });
+}
+
 /** `extra`: more redis-server arguments, such as `['--rename-command', 'MIGRATE', '']`. */
 export async function startRedis(port?: number, extra: readonly string[] = []): Promise<RedisNode> {
   const p = port ?? (await freePort());
@@ -41,6 +62,7 @@ export async function startRedis(port?: number, extra: readonly string[] = []): 
   const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {
     stdio: 'ignore',
   });
+  track(child);
   await waitForPort(p, child);
   const node: RedisNode = {
     port: p,

@@ -5,7 +5,7 @@
 // eject.hintLimit) before the newer copies move back to it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { createProxy, type Proxy } from '../../src/actors/system.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { nodeActorsPlacement } from '../helpers/cluster.js';
@@ -54,8 +54,8 @@ function setup(overrides: Partial<ConfigInput['eject']> = {}, proxies = 1) {
     nodes: [] as RedisNode[],
     proxies: [] as Proxy[],
     clients: [] as Redis[],
-    client(i = 0): Redis {
-      const c = new Redis({ port: s.proxies[i].port, maxRetriesPerRequest: 0 });
+    client(i = 0, options: RedisOptions = {}): Redis {
+      const c = new Redis({ port: s.proxies[i].port, maxRetriesPerRequest: 0, ...options });
       s.clients.push(c);
       return c;
     },
@@ -208,7 +208,8 @@ describe('under load from 50 clients', () => {
     let writeErrors = 0;
     let reads = 0;
     const loops = Array.from({ length: 50 }, async (_, c) => {
-      const client = s.client();
+      // A request never answered fails the test as an error, instead of hanging it.
+      const client = s.client(0, { commandTimeout: 15_000 });
       const mine = KEYS.filter((_, i) => i % 50 === c);
       const last = new Map(mine.map((k) => [k, v0(k)] as [string, string | null]));
       let n = 0;

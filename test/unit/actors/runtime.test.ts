@@ -1,5 +1,8 @@
 import { test, mock, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { answerDeadRoute } from '../../../src/actors/dead-letters.js';
+import { addToBatch, takeBatch } from '../../../src/actors/batch.js';
+import { internalError } from '../../../src/protocol/errors.js';
 import { ActorRuntime, AskTimeoutError, type ActorContext, type Address, type Behavior } from '../../../src/actors/runtime.js';
 
 /** One event-loop turn: the runtime drains its ready actors in a setImmediate. */
@@ -432,4 +435,24 @@ test('mailbox arrays passed from actor to actor between drains keep every actor\
     rt.drain();
   }
   for (const a of actors) assert.deepEqual(a.received, a.sent);
+});
+
+test('a request told to a stopped actor is answered with an error by onDeadLetter; other dead letters are dropped', async () => {
+  const rt = new ActorRuntime({ onDeadLetter: answerDeadRoute });
+  const got: unknown[] = [];
+  const client = rt.spawn({ name: 'client', create: () => ({ receive: (m: unknown) => void got.push(m) }) });
+  const { behavior } = recorder('node');
+  const node = rt.spawn(behavior);
+  rt.stop(node);
+  const batch = takeBatch();
+  addToBatch(batch, 7, -1, Buffer.from('*1\r\n$4\r\nPING\r\n'));
+  rt.tell(node, { type: 'Route', replyTo: client, batch });
+  rt.tell(node, 'not a request');
+  await turn();
+  assert.equal(got.length, 1);
+  const replied = got[0] as { type: string; batch: { count: number; slots: number[]; bytes: Uint8Array[] } };
+  assert.equal(replied.type, 'Replied');
+  assert.equal(replied.batch.count, 1);
+  assert.equal(replied.batch.slots[0], 7);
+  assert.equal(Buffer.from(replied.batch.bytes[0]).toString(), Buffer.from(internalError).toString());
 });
