@@ -58,6 +58,8 @@ export function membershipBehavior(options: MembershipOptions): Behavior<Members
 interface NodeEntry {
   readonly address: string;
   readonly actor: Address;
+  /** What this actor last reported of its node. */
+  health: NodeStatus;
 }
 
 interface PairEntry {
@@ -73,14 +75,14 @@ const PAIR_GRACE_MS = 30_000;
 const NODE_GRACE_MS = PAIR_GRACE_MS;
 
 /** A NodeActor no longer in the ring, stopped once its grace ends unless its node comes back first. */
-interface RetiringNode extends NodeEntry {
+interface RetiringNode {
   readonly id: string;
+  readonly entry: NodeEntry;
   readonly timer: NodeJS.Timeout;
 }
 
 class MembershipActor implements Actor<MembershipMessage> {
   private readonly subscribers = new Set<Address>();
-  private readonly health = new Map<string, NodeStatus>();
   private readonly nodes = new Map<string, NodeEntry>();
   private readonly pairs = new Map<string, PairEntry>();
   private readonly retiring = new Set<RetiringNode>();
@@ -128,12 +130,18 @@ class MembershipActor implements Actor<MembershipMessage> {
       })
       .with({ type: 'Unsubscribe' }, (m) => void this.subscribers.delete(m.subscriber))
       .with({ type: 'NodeHealth' }, (m) => {
-        this.health.set(m.node, { id: m.node, up: m.up, reason: m.reason });
+        const entry = this.entryOf(m.node, m.actor);
+        if (entry === undefined) return;
+        entry.health = { id: m.node, up: m.up, reason: m.reason };
+        // A retiring actor of a member now served at another address speaks for the old address only.
+        if (this.replaced(m.node, m.actor)) return;
         this.options.control.setFailing(m.node, !m.up);
         this.log(m.up ? 'info' : 'warn', m.up ? 'node up' : 'node down', { node: m.node, reason: m.reason });
         this.options.notify?.(m.up ? { event: 'node-up', data: { node: m.node } } : { event: 'node-down', data: { node: m.node, reason: m.reason } });
       })
-      .with({ type: 'NodeFailing' }, (m) => this.nodeFailing(m.node))
+      .with({ type: 'NodeFailing' }, (m) => {
+        if (!this.replaced(m.node, m.actor)) this.nodeFailing(m.node);
+      })
       .with({ type: 'GetStatus' }, (m) => this.ctx.tell(m.replyTo, this.status()))
       .with({ type: 'GetRing' }, (m) => this.ctx.tell(m.replyTo, this.ringInfo()))
       .with({ type: 'Admin' }, (m) => this.admin(m.query, m.replyTo, m.slot))
@@ -155,10 +163,9 @@ class MembershipActor implements Actor<MembershipMessage> {
       })
       .with({ type: 'Retired' }, (m) => {
         for (const old of this.retiring) {
-          if (old.actor !== m.actor) continue;
+          if (old.entry.actor !== m.actor) continue;
           this.retiring.delete(old);
-          this.options.stopNode(old.actor);
-          if (!this.nodes.has(old.id)) this.health.delete(old.id);
+          this.options.stopNode(old.entry.actor);
         }
       })
       .with({ type: 'Driven' }, (m) => {
@@ -173,9 +180,9 @@ class MembershipActor implements Actor<MembershipMessage> {
     clearInterval(this.timer);
     for (const pair of this.pairs.values()) this.ctx.runtime.stop(pair.actor);
     for (const node of this.nodes.values()) this.options.stopNode(node.actor);
-    for (const node of this.retiring) {
-      clearTimeout(node.timer);
-      this.options.stopNode(node.actor);
+    for (const old of this.retiring) {
+      clearTimeout(old.timer);
+      this.options.stopNode(old.entry.actor);
     }
     const { control } = this.options;
     void control.store.leave(this.options.settings.proxyId).finally(() => control.close());
@@ -249,24 +256,40 @@ class MembershipActor implements Actor<MembershipMessage> {
     // A node back within its actor's grace (a returning ejected node) gets the same actor back, with
     // its connections and the health it last reported.
     for (const old of this.retiring) {
-      if (old.id !== m.id || old.address !== m.address) continue;
+      if (old.id !== m.id || old.entry.address !== m.address) continue;
       clearTimeout(old.timer);
       this.retiring.delete(old);
-      this.nodes.set(m.id, { address: old.address, actor: old.actor });
-      if (!this.health.has(m.id)) this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
+      this.nodes.set(m.id, old.entry);
       return;
     }
-    this.nodes.set(m.id, { address: m.address, actor: this.options.spawnNode(m, this.ctx.self) });
-    this.health.set(m.id, { id: m.id, up: false, reason: 'connecting' });
+    const actor = this.options.spawnNode(m, this.ctx.self);
+    this.nodes.set(m.id, { address: m.address, actor, health: { id: m.id, up: false, reason: 'connecting' } });
+  }
+
+  /** The entry of the NodeActor `actor` of member `id`: its current one, or one retiring. */
+  private entryOf(id: string, actor: Address): NodeEntry | undefined {
+    const current = this.nodes.get(id);
+    if (current?.actor === actor) return current;
+    for (const old of this.retiring) if (old.entry.actor === actor) return old.entry;
+    return undefined;
+  }
+
+  private healthOf(id: string): NodeStatus | undefined {
+    return this.nodes.get(id)?.health;
+  }
+
+  /** Whether `actor` is a retiring NodeActor of a member served by another one now (its old address). */
+  private replaced(id: string, actor: Address): boolean {
+    const current = this.nodes.get(id);
+    return current !== undefined && current.actor !== actor;
   }
 
   /** Stops `node`'s actor after NODE_GRACE_MS, unless its member comes back meanwhile. */
   private retire(id: string, node: NodeEntry): void {
-    // Its health stays known (it keeps reporting) until it stops: a node back meanwhile is up or down as it was.
+    // It keeps reporting its health until it stops: a node back meanwhile is up or down as it was.
     const retiring: RetiringNode = {
       id,
-      address: node.address,
-      actor: node.actor,
+      entry: node,
       timer: setTimeout(() => this.ctx.tell(this.ctx.self, { type: 'Retired', actor: node.actor }), NODE_GRACE_MS),
     };
     retiring.timer.unref();
@@ -437,7 +460,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     const r = this.record;
     if (!this.options.settings.eject.enabled || this.driving || r.state !== 'stable' || !r.members.some((m) => m.id === id)) return;
     // Never the last member that answers: its keys would have nowhere to go.
-    if (!r.members.some((m) => m.id !== id && this.health.get(m.id)?.up === true)) return;
+    if (!r.members.some((m) => m.id !== id && this.healthOf(m.id)?.up === true)) return;
     this.driving = true;
     // Failing: the record is neither decided nor copied there (a frozen node would hold the write up).
     this.options.control.setFailing(id, true);
@@ -709,7 +732,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     const shares = ring.keyShares();
     const address = new Map(record.members.map((m) => [m.id, m.address]));
     const members = ring.members.map(
-      (m, i) => `${m.id} address=${address.get(m.id)} weight=${m.weight} state=${this.health.get(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`,
+      (m, i) => `${m.id} address=${address.get(m.id)} weight=${m.weight} state=${this.healthOf(m.id)?.up ? 'up' : 'down'} share=${shares[i].toFixed(4)}\n`,
     );
     const ejected = await Promise.all(
       (record.ejected ?? []).map(async (e) => {
@@ -725,7 +748,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     const r = this.record;
     const live = await this.options.control.store.liveProxies().catch(() => new Map<string, number>());
     const acknowledged = [...live.values()].filter((epoch) => epoch >= r.epoch).length;
-    const up = r.members.filter((m) => this.health.get(m.id)?.up).length;
+    const up = r.members.filter((m) => this.healthOf(m.id)?.up).length;
     const moving = r.state !== 'stable';
     const moved = this.driving ? this.progress.moved : (r.keysMoved ?? 0);
     const lines = [
@@ -761,7 +784,7 @@ class MembershipActor implements Actor<MembershipMessage> {
         address: address.get(m.id)!,
         weight: m.weight,
         share: shares[i],
-        up: this.health.get(m.id)?.up ?? false,
+        up: this.healthOf(m.id)?.up ?? false,
       })),
     };
   }
@@ -770,7 +793,7 @@ class MembershipActor implements Actor<MembershipMessage> {
     return {
       epoch: this.record.epoch,
       state: this.record.state,
-      nodes: this.ring.members.map((m) => this.health.get(m.id) ?? { id: m.id, up: false }),
+      nodes: this.ring.members.map((m) => this.healthOf(m.id) ?? { id: m.id, up: false }),
       ejected: (this.record.ejected ?? []).map((e) => ({ id: e.id, since: e.since })),
       ejections: this.ejections,
       handoff: {

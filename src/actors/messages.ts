@@ -133,9 +133,10 @@ export type PairMessage =
 // MembershipActor: one per proxy.
 
 /** A NodeActor's shared link went up or down. */
-export type NodeHealth = { readonly type: 'NodeHealth'; readonly node: string; readonly up: boolean; readonly reason?: string };
+/** `actor`: the NodeActor that reports, told apart from a retiring one of the same member (a readdressed node). */
+export type NodeHealth = { readonly type: 'NodeHealth'; readonly node: string; readonly actor: Address; readonly up: boolean; readonly reason?: string };
 /** A NodeActor has failed eject.failureLimit requests or connects in a row. */
-export type NodeFailing = { readonly type: 'NodeFailing'; readonly node: string };
+export type NodeFailing = { readonly type: 'NodeFailing'; readonly node: string; readonly actor: Address };
 
 export type MembershipMessage =
   /** A connection wants every new ring snapshot (it gets the current one at once). */

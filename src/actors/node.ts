@@ -626,7 +626,7 @@ class NodeActor implements Actor<NodeMessage> {
 
   private report(up: boolean, reason?: string): void {
     this.reportedDown = !up;
-    if (this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, up, reason));
+    if (this.options.health !== undefined) this.ctx.tell(this.options.health, health(this.options.id, this.ctx.self, up, reason));
   }
 
   private failureOf(error: Buffer): FailureType {
@@ -667,7 +667,7 @@ class NodeActor implements Actor<NodeMessage> {
   private countFailure(): void {
     const limit = this.options.failureLimit;
     if (limit === undefined || ++this.failuresInARow % limit !== 0 || this.options.health === undefined) return;
-    this.ctx.tell(this.options.health, { type: 'NodeFailing', node: this.options.id } satisfies NodeFailing);
+    this.ctx.tell(this.options.health, { type: 'NodeFailing', node: this.options.id, actor: this.ctx.self } satisfies NodeFailing);
   }
 
   /**
@@ -726,7 +726,7 @@ class NodeActor implements Actor<NodeMessage> {
   }
 }
 
-const health = (node: string, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, up, reason });
+const health = (node: string, actor: Address, up: boolean, reason?: string): NodeHealth => ({ type: 'NodeHealth', node, actor, up, reason });
 const HELLO3 = encodeCommand(['HELLO', '3']);
 /** An error reply's text, for the log. */
 const firstLine = (reply: Uint8Array): string => Buffer.from(reply.subarray(1, Math.min(reply.length, 200))).toString('latin1').split('\r\n')[0];

@@ -65,4 +65,39 @@ describe('named nodes', () => {
     const found = (await unnamed.mget(...keys)).filter((v) => v !== null).length;
     assert.ok(found < keys.length, `an unnamed ring found all ${found} keys`);
   });
+
+  it('after REPLACENODE, the old address going away marks the member neither down nor failing (ejection on)', async () => {
+    const [old, next] = await Promise.all([startRedis(), startRedis()]);
+    const p = await createProxy({
+      port: 0,
+      nodes: [`n1=${nodes[0].address}`, `n2=${nodes[1].address}`, `n4=${old.address}`],
+      nodeActors: nodeActorsPlacement,
+      log: { level: 'silent' },
+      membership: { database: 5, heartbeatMs: 100 },
+      backend: { connectTimeoutMs: 200, reconnectMaxDelayMs: 50, requestTimeoutMs: 300 },
+      eject: { enabled: true, failureLimit: 2, retryTimeoutMs: 60_000 },
+    });
+    proxies.push(p);
+    const c = new Redis({ port: p.port, host: '127.0.0.1' });
+    clients.push(c);
+    try {
+      assert.equal(await c.call('JUPITER', 'REPLACENODE', 'n4', next.address), 'OK');
+      while (!String(await c.call('JUPITER', 'STATUS')).includes('state:stable\r\nepoch:2')) await new Promise((r) => setTimeout(r, 20));
+      // The retired actor of the old address keeps serving what was routed to it for a while, and
+      // fails to reconnect once the old node is gone: those failures are not the member's.
+      const downs: string[] = [];
+      p.on('node-down', (e) => downs.push(e.node));
+      await old.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(downs, []);
+      assert.match(String(await c.call('JUPITER', 'NODES')), /^n4 address=\S+ weight=1 state=up /m);
+      const status = String(await c.call('JUPITER', 'STATUS'));
+      assert.match(status, /\r\nmembers_up:3\r\n/);
+      assert.match(status, /\r\nejected:\r\n/);
+      await c.set('{n4-check}', 'v');
+      assert.equal(await c.get('{n4-check}'), 'v');
+    } finally {
+      await Promise.all([old.stop(), next.stop()]);
+    }
+  });
 });
