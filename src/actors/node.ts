@@ -14,6 +14,7 @@ import { EMPTY } from '../protocol/bytes.js';
 import { internalError, leaseLimit, leaseLost, nodeAuthRefused, nodeBusy, nodeProtocolError, nodeTimeout, nodeUnavailable } from '../protocol/errors.js';
 import { authCommand, credentialsOf } from '../security/backend.js';
 import type { NodeTls } from '../security/tls.js';
+import { refuseRoute } from './dead-letters.js';
 import { BackendLink, nextGeneration, type LinkName } from './link.js';
 import { encodeCommand } from '../protocol/encode.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
@@ -94,9 +95,7 @@ export function nodeBehavior(options: NodeOptions): Behavior<NodeMessage> {
     name: `node ${options.id}`,
     create: (ctx) => new NodeActor(ctx, options),
     // A crashed NodeActor's clients get an error in their request's place, never silence.
-    reject: (msg, ctx) => {
-      if (msg.type === 'Route') ctx.tell(msg.replyTo, replied(answerAll(msg.batch, internalError)));
-    },
+    reject: (msg, ctx) => refuseRoute(msg, ctx),
   };
 }
 

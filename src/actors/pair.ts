@@ -7,7 +7,8 @@ import type { Handoff } from '../handoff/handoff.js';
 import { requestKeys } from '../handoff/request-keys.js';
 import { internalError } from '../protocol/errors.js';
 import type { RequestTrace } from '../telemetry/request-trace.js';
-import { addToBatch, answerAll, releaseBatch, takeBatch, type RequestBatch } from './batch.js';
+import { refuseRoute } from './dead-letters.js';
+import { addToBatch, releaseBatch, takeBatch, type RequestBatch } from './batch.js';
 import type { NodeMessage, PairMessage, Replied } from './messages.js';
 import { unhandled, type Actor, type ActorContext, type Address, type Behavior } from './runtime.js';
 
@@ -26,9 +27,7 @@ export function pairBehavior(options: PairOptions): Behavior<PairMessage> {
   return {
     name: `pair ${options.from} -> ${options.to}`,
     create: (ctx) => new PairActor(ctx, options),
-    reject: (msg, ctx) => {
-      if (msg.type === 'Route') ctx.tell(msg.replyTo, { type: 'Replied', batch: answerAll(msg.batch, internalError) } satisfies Replied);
-    },
+    reject: (msg, ctx) => refuseRoute(msg, ctx),
   };
 }
 
