@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { track } from './children.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -34,6 +35,7 @@ function launch(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
   });
   started.add(child);
   child.once('exit', () => started.delete(child));
+  track(child);
   return child;
 }
 

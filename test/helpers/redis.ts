@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
+import { track } from './children.js';
 
 export interface RedisNode {
   readonly port: number;
@@ -31,27 +32,6 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10000)
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`redis-server on ${port} did not start within ${timeoutMs} ms`);
-}
-
-/**
- * Nodes still running. When the test runner stops a file that ran past --test-timeout (SIGTERM),
- * its nodes are killed by PID with it, instead of outliving the suite.
- */
-const running = new Set<ChildProcess>();
-let cleanupInstalled = false;
-function track(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  const killAll = (): void => {
-    for (const c of running) c.kill('SIGKILL');
-  };
-  process.once('exit', killAll);
-  process.once('SIGTERM', () => {
-    killAll();
-    process.exit(143);
-  });
 }
 
 /** `extra`: more redis-server arguments, such as `['--rename-command', 'MIGRATE', '']`. */
