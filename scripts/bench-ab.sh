@@ -5,8 +5,10 @@
 # different minutes differ by more than the change.
 #   scripts/bench-ab.sh BASE [ROUNDS]        e.g. scripts/bench-ab.sh HEAD~3 4
 #   TESTS='get 1,set 16' scripts/bench-ab.sh HEAD~3 6
-# Needs redis-server and redis-benchmark. Prints one markdown table (requests per second by round
-# and their medians, p99 medians).
+# TESTS: redis-benchmark -t names, and mget10/mset10 (one MGET/MSET of 10 random keys, as the
+# yardstick sends them). Needs redis-server and redis-benchmark. Prints one markdown table:
+# requests per second by round and their medians, p99 medians, and the medians of each build's CPU
+# time (user + system, from /proc/<pid>/stat) per request, steadier than requests per second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:?usage: scripts/bench-ab.sh BASE [ROUNDS]}
@@ -38,24 +40,36 @@ done
 list=$(IFS=,; echo "${nodes[*]}")
 port_a=$(free_port)
 node "$work/base/dist/cli/main.js" --port "$port_a" --nodes "$list" --log-level error &
-pids+=($!)
+pid_a=$!
+pids+=($pid_a)
 port_b=$(free_port)
 node dist/cli/main.js --port "$port_b" --nodes "$list" --log-level error &
-pids+=($!)
+pid_b=$!
+pids+=($pid_b)
 for p in "$port_a" "$port_b"; do
   until redis-cli -p "$p" PING >/dev/null 2>&1; do sleep 0.1; done
 done
 
-# One redis-benchmark run: "rps p99".
+MGET10="mget"; for i in $(seq 10); do MGET10="$MGET10 k$i:__rand_int__"; done
+MSET10="mset"; for i in $(seq 10); do MSET10="$MSET10 k$i:__rand_int__ v"; done
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# One redis-benchmark run against the jupiter with this pid: "rps p99 cpu_us_per_request".
 run() {
-  local port=$1 test=$2 pipeline=$3
-  redis-benchmark -p "$port" -t "$test" -n "$n" -c 50 -d 64 -r 100000 -P "$pipeline" --csv 2>/dev/null |
-    awk -F'","' 'NR==2 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7 }'
+  local port=$1 pid=$2 test=$3 pipeline=$4 before after line
+  local what=(-t "$test")
+  case $test in mget10) read -ra what <<<"$MGET10" ;; mset10) read -ra what <<<"$MSET10" ;; esac
+  before=$(cpu_ticks "$pid")
+  line=$(redis-benchmark -p "$port" -n "$n" -c 50 -d 64 -r 100000 -P "$pipeline" --csv "${what[@]}" 2>/dev/null |
+    awk -F'","' 'NR==2 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7 }')
+  after=$(cpu_ticks "$pid")
+  echo "$line $(awk -v d=$((after - before)) -v t="$ticks" -v n="$n" 'BEGIN { printf "%.2f", d / t * 1e6 / n }')"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "| test | $base rps by round | working tree rps by round | median $base / working tree | p99 ms median $base / working tree |"
-echo "|---|---|---|---|---|"
+echo "| test | $base rps by round | working tree rps by round | median $base / working tree | p99 ms median $base / working tree | CPU µs per request median $base / working tree |"
+echo "|---|---|---|---|---|---|"
 # TESTS: comma-separated "command pipeline" pairs.
 IFS=, read -ra specs <<<"${TESTS:-get 1,set 1,get 16,set 16,mset 1}"
 for spec in "${specs[@]}"; do
@@ -64,8 +78,8 @@ for spec in "${specs[@]}"; do
   b=()
   for ((r = 0; r < rounds; r++)); do
     # Alternate which build goes first.
-    if ((r % 2 == 0)); then a+=("$(run "$port_a" "$test" "$pipeline")"); b+=("$(run "$port_b" "$test" "$pipeline")")
-    else b+=("$(run "$port_b" "$test" "$pipeline")"); a+=("$(run "$port_a" "$test" "$pipeline")"); fi
+    if ((r % 2 == 0)); then a+=("$(run "$port_a" "$pid_a" "$test" "$pipeline")"); b+=("$(run "$port_b" "$pid_b" "$test" "$pipeline")")
+    else b+=("$(run "$port_b" "$pid_b" "$test" "$pipeline")"); a+=("$(run "$port_a" "$pid_a" "$test" "$pipeline")"); fi
   done
   rps_a=$(printf '%s\n' "${a[@]}" | awk '{ printf "%.0f ", $1 }')
   rps_b=$(printf '%s\n' "${b[@]}" | awk '{ printf "%.0f ", $1 }')
@@ -73,5 +87,7 @@ for spec in "${specs[@]}"; do
   med_b=$(printf '%s\n' "${b[@]}" | awk '{ print $1 }' | median)
   p99_a=$(printf '%s\n' "${a[@]}" | awk '{ print $2 }' | median)
   p99_b=$(printf '%s\n' "${b[@]}" | awk '{ print $2 }' | median)
-  echo "| ${test^^} P$pipeline | $rps_a| $rps_b| $med_a / $med_b | $p99_a / $p99_b |"
+  cpu_a=$(printf '%s\n' "${a[@]}" | awk '{ print $3 }' | median)
+  cpu_b=$(printf '%s\n' "${b[@]}" | awk '{ print $3 }' | median)
+  echo "| ${test^^} P$pipeline | $rps_a| $rps_b| $med_a / $med_b | $p99_a / $p99_b | $cpu_a / $cpu_b |"
 done

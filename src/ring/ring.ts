@@ -33,10 +33,11 @@ export interface Transition {
 // within a few percent of its fair share, while build stays cheap.
 const VNODES = 1000;
 const MAX_HASH = 0xffffffff;
-// Lookups first jump to the points sharing the hash's top bits, then binary-search
-// only those: about 6x faster than searching all points, for 256 KiB per ring.
-const BUCKET_SHIFT = 16;
-const BUCKETS = 2 ** (32 - BUCKET_SHIFT);
+// Lookups first jump to the points sharing the hash's top bits, then binary-search only those:
+// about 6x faster than searching all points. About one bucket per point, at most 2^16 of them: the
+// table of 3 members (3,000 points) is 16 KiB and stays in cache, where 2^16 buckets (256 KiB) cost
+// a cache miss per lookup under load.
+const MAX_BUCKET_BITS = 16;
 
 // An immutable snapshot of the membership, shared between actors, so nothing can change after build.
 export class Ring {
@@ -46,17 +47,23 @@ export class Ring {
   readonly #points: Uint32Array;
   // #owners[i] is the index in members of the member owning #points[i].
   readonly #owners: Uint32Array;
-  // #bucketStart[b] is the index of the first point whose top bits are >= b.
+  // #bucketStart[b] is the index of the first point whose top bits (hash >>> #bucketShift) are >= b.
   readonly #bucketStart: Uint32Array;
+  readonly #bucketShift: number;
 
   private constructor(members: readonly Member[], epoch: number, points: Uint32Array, owners: Uint32Array) {
     this.members = members;
     this.epoch = epoch;
     this.#points = points;
     this.#owners = owners;
-    this.#bucketStart = new Uint32Array(BUCKETS + 1);
-    for (let b = 0, i = 0; b <= BUCKETS; b++) {
-      while (i < points.length && points[i] >>> BUCKET_SHIFT < b) i++;
+    // At least 1 bit: a shift of 32 would be a shift of 0 in JavaScript.
+    const bits = Math.min(MAX_BUCKET_BITS, Math.max(1, Math.ceil(Math.log2(points.length))));
+    const buckets = 2 ** bits;
+    const shift = 32 - bits;
+    this.#bucketShift = shift;
+    this.#bucketStart = new Uint32Array(buckets + 1);
+    for (let b = 0, i = 0; b <= buckets; b++) {
+      while (i < points.length && points[i] >>> shift < b) i++;
       this.#bucketStart[b] = i;
     }
     Object.freeze(this);
@@ -87,7 +94,7 @@ export class Ring {
 
   ownerIndex(hash: number): number {
     const points = this.#points;
-    const bucket = hash >>> BUCKET_SHIFT;
+    const bucket = hash >>> this.#bucketShift;
     // The first point at or after hash lies in its bucket or is the next bucket's first point.
     let lo = this.#bucketStart[bucket];
     let hi = this.#bucketStart[bucket + 1];

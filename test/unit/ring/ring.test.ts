@@ -211,3 +211,25 @@ test('keyShares gives each member its share of the hash space: they sum to 1 and
   for (let i = 0; i < 200_000; i++) counts[ring.ownerOfString(`share:${i}`)]++;
   counts.forEach((n, i) => assert.ok(Math.abs(n / 200_000 - shares[i]) < 0.01, `member ${i}: ${n / 200_000} against ${shares[i]}`));
 });
+
+// The points as build() makes them, each a hash and its member id, sorted: the bucket table must
+// only speed up a search of these.
+function pointsOf(members: readonly Member[]): { hash: number; id: string }[] {
+  return members
+    .flatMap((m) => Array.from({ length: Math.max(1, Math.round(m.weight * 1000)) }, (_, i) => ({ hash: hashString(`${m.id}-${i}`), id: m.id })))
+    .sort((a, b) => a.hash - b.hash || (a.id < b.id ? -1 : 1));
+}
+
+test('lookups agree with a search of every point, for rings of 1, 2, 3,000 and 70,000 points', () => {
+  const cases: Member[][] = [[node(1, 0.0001)], [node(1, 0.0001), node(2, 0.0001)], nodes(3), nodes(70)];
+  for (const members of cases) {
+    const ring = Ring.build(members, 1);
+    const points = pointsOf(members);
+    const owner = (hash: number): string => (points.find((p) => p.hash >= hash) ?? points[0]).id;
+    // Points' own hashes and their neighbours, the ends of the hash space, and sampled keys.
+    const step = Math.max(1, Math.floor(points.length / 300));
+    const edges = points.filter((_, i) => i % step === 0).flatMap((p) => [p.hash - 1, p.hash, p.hash + 1]);
+    const probes = [0, 0xffffffff, ...edges.filter((h) => h >= 0 && h <= 0xffffffff), ...hashes.slice(0, 300)];
+    for (const h of probes) assert.equal(ownerId(ring, h), owner(h), `hash ${h} with ${members.length} members`);
+  }
+});
