@@ -13,59 +13,59 @@ import type { Dispatch, Merge, Part, Shape } from '../dispatch.js';
 import type { RequestView } from '../request.js';
 import { missOf } from '../miss.js';
 
-/** Key groups of one request: the group of each key, and each group's node, in first-seen order. */
+/**
+ * Key groups of one request: the group of each key, each group's node in first-seen order, and
+ * each group's key count and encoded size (the bytes of its keys' arguments), gathered in one pass.
+ */
 interface Groups {
   readonly groupOf: Int32Array;
   readonly nodes: number[];
+  readonly keys: number[];
+  readonly sizes: number[];
 }
 
 /** Groups the keys (every `step`-th argument from 1) by owning node. */
 function groupByNode(req: RequestView, d: Dispatch, step: number): Groups {
+  const { raw, starts, ends } = req;
   const keyCount = (req.argc - 1) / step;
   const groupOf = new Int32Array(keyCount);
   const nodes: number[] = [];
+  const keys: number[] = [];
+  const sizes: number[] = [];
   for (let k = 0; k < keyCount; k++) {
     const i = 1 + k * step;
-    const node = ownerOfKey(d.ring, req.raw, req.starts[i], req.ends[i], d.hashTags);
+    const node = ownerOfKey(d.ring, raw, starts[i], ends[i], d.hashTags);
     // A request's keys span at most the ring's few members: a scan beats a Map here.
     let g = nodes.indexOf(node);
-    if (g === -1) g = nodes.push(node) - 1;
+    if (g === -1) {
+      g = nodes.push(node) - 1;
+      keys.push(0);
+      sizes.push(0);
+    }
     groupOf[k] = g;
+    keys[g]++;
+    // From the end of the argument before the key to the end of its last argument (MSET's value).
+    sizes[g] += ends[i + step - 1] - ends[i - 1];
   }
-  return { groupOf, nodes };
+  return { groupOf, nodes, keys, sizes };
 }
 
 /**
- * The command for group g: the command name's encoded bytes, then each of its keys' encoded
- * argument range. A key and its value (MSET) are adjacent, so one range covers both.
+ * The command for group g: the command name's encoded bytes (from nameFrom), then each of its
+ * keys' encoded argument range. A key and its value (MSET) are adjacent, so one range covers both.
  */
-function partCommand(req: RequestView, step: number, groups: Groups, g: number): Buffer {
+function partCommand(req: RequestView, step: number, groups: Groups, g: number, nameFrom: number): Buffer {
   const { raw, ends } = req;
   const { groupOf } = groups;
-  const nameFrom = findCR(raw, 1, raw.length) + 2;
   const nameTo = ends[0] + 2;
-  let keys = 0;
-  let size = nameTo - nameFrom;
-  for (let k = 0; k < groupOf.length; k++) {
-    if (groupOf[k] !== g) continue;
-    keys++;
-    size += ends[k * step + step] - ends[k * step];
-  }
-  const count = 1 + keys * step;
-  const out = Buffer.allocUnsafe(arrayHeaderLength(count) + size);
+  const count = 1 + groups.keys[g] * step;
+  const out = Buffer.allocUnsafe(arrayHeaderLength(count) + (nameTo - nameFrom) + groups.sizes[g]);
   let at = writeArrayHeader(out, 0, count);
   at = copyRange(raw, nameFrom, nameTo, out, at);
   for (let k = 0; k < groupOf.length; k++) {
     if (groupOf[k] === g) at = copyRange(raw, ends[k * step] + 2, ends[k * step + step] + 2, out, at);
   }
   return out;
-}
-
-/** How many keys group g holds. */
-function keysIn(groups: Groups, g: number): number {
-  let n = 0;
-  for (let k = 0; k < groups.groupOf.length; k++) if (groups.groupOf[k] === g) n++;
-  return n;
 }
 
 function splitShape(step: number, mergeFor: (groups: Groups) => Merge): Shape {
@@ -75,11 +75,13 @@ function splitShape(step: number, mergeFor: (groups: Groups) => Merge): Shape {
       const groups = groupByNode(req, d, step);
       const { nodes } = groups;
       if (nodes.length === 1) return d.forward(nodes[0], req.raw);
+      // Where the command name's `$<length>` header starts, after the array header.
+      const nameFrom = findCR(req.raw, 1, req.raw.length) + 2;
       const parts: Part[] = new Array<Part>(nodes.length);
-      for (let g = 0; g < nodes.length; g++) parts[g] = { node: nodes[g], bytes: partCommand(req, step, groups, g) };
+      for (let g = 0; g < nodes.length; g++) parts[g] = { node: nodes[g], bytes: partCommand(req, step, groups, g, nameFrom) };
       // eject.onDown miss: each read part answers what its keys would, missing, when its node is down.
       if (d.proxy.onDown === 'miss' && spec.readonly) {
-        for (let g = 0; g < nodes.length; g++) parts[g] = { ...parts[g], miss: missOf(spec, d.client.resp3, keysIn(groups, g)) };
+        for (let g = 0; g < nodes.length; g++) parts[g] = { ...parts[g], miss: missOf(spec, d.client.resp3, groups.keys[g]) };
       }
       d.fragment(parts, mergeFor(groups));
     },
