@@ -51,8 +51,8 @@ export interface ConnectionOptions {
   readonly closed: (id: number) => void;
   /** Hears the connection's client state once it starts (CLIENT LIST and CLIENT KILL read it). */
   readonly opened?: (client: ClientState) => void;
-  /** Hears an unexpected failure while routing a request (the request is answered with an error). */
-  readonly routingFailed?: (error: unknown) => void;
+  /** Hears an unexpected failure while routing a client's request (the request is answered with an error). */
+  readonly routingFailed?: (error: unknown, client: number) => void;
 }
 
 export function connectionBehavior(options: ConnectionOptions): Behavior<ConnectionMessage> {
@@ -607,7 +607,7 @@ class ConnectionActor implements Actor<ConnectionMessage>, Dispatch, ClientState
 
   /** A bug met while routing one request fails that request alone, with an error in its place. */
   private routingFailed(error: unknown, slot: number): void {
-    this.options.routingFailed?.(error);
+    this.options.routingFailed?.(error, this.id);
     if (this.replies.nextSlot === slot) this.reply(internalError);
   }
 

@@ -260,6 +260,9 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
     access,
   };
 
+  // Shared by every connection rather than made per connection: 10,000 idle clients hold no copies.
+  const routingFailed = (err: unknown, client: number): void => log.error({ err, client }, 'routing a request failed; answered it with an internal error');
+  const opened = (client: ClientState): void => void clientStates.set(client.id, client);
   const accept = (socket: net.Socket): void => {
     if (connections.size >= config.limits.maxClients) {
       socket.end('-ERR max number of clients reached\r\n');
@@ -279,8 +282,8 @@ export async function createProxy(input: ConfigInput | Config, options: ProxyOpt
         membership,
         blobs,
         pubsub,
-        routingFailed: (err) => log.error({ err, client: id }, 'routing a request failed; answered it with an internal error'),
-        opened: (client) => clientStates.set(client.id, client),
+        routingFailed,
+        opened,
         closed: (closedId) => {
           connections.delete(closedId);
           clientStates.delete(closedId);
