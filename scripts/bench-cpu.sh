@@ -3,17 +3,17 @@
 # interleaved rounds: each process's user and system time (from /proc/<pid>/stat) over one
 # redis-benchmark run, divided by the requests. Steadier than requests per second on a shared box,
 # because it does not depend on how fast the load generator happened to run.
-#   npm run build && bash scripts/bench-cpu.sh            # GET, SET at -P 1 and -P 16, MGET10 at -P 1; 3 rounds
+#   npm run build && bash scripts/bench-cpu.sh            # GET, SET at -P 1 and -P 16, MGET10 and MSET10 at -P 1; 3 rounds
 #   ROUNDS=5 TESTS=set PIPELINES="1" bash scripts/bench-cpu.sh
 # TESTS: get, set (redis-benchmark -t) and mget10, mset10 (one MGET/MSET of 10 random keys, as the
-# yardstick sends them). The floor forwards a whole MGET to one node (it does not split), so its
-# MGET10 line is the cost of Node's sockets alone, not of the same work.
+# yardstick sends them). The floor splits an MGET/MSET by node and merges the replies, as jupiter and
+# twemproxy do, so the three do the same work on every line.
 # Needs redis-server, redis-benchmark and nutcracker. Uses ports 7101-7103, 22199, 6390 and 6391.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 N=${N:-200000}
-TESTS=${TESTS:-get set mget10}
+TESTS=${TESTS:-get set mget10 mset10}
 PIPELINES=${PIPELINES:-1 16}
 # Multi-key tests run at these pipelines (the yardstick's MGET10 and MSET10 are at -P 1).
 MULTI_PIPELINES=${MULTI_PIPELINES:-1}
@@ -101,8 +101,26 @@ for round in $(seq "$ROUNDS"); do
       for target in "twemproxy $tw_pid $TW_PORT" "floor $floor_pid $FLOOR_PORT" "jupiter $jupiter_pid $JUPITER_PORT"; do
         set -- $target
         read -r rps p99 user sys < <(measure "$2" "$3" "$test" "$pipeline")
-        echo "| $round | $test P$pipeline | $1 | $rps | $p99 | $user | $sys |"
+        echo "| $round | $test P$pipeline | $1 | $rps | $p99 | $user | $sys |" | tee -a "$work/rounds.md"
       done
     done
   done
 done
+
+# Medians over the rounds, and jupiter's ratios to the floor and to twemproxy.
+echo
+python3 - "$work/rounds.md" <<'PY'
+import collections, statistics, sys
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    c = [x.strip() for x in line.strip().strip('|').split('|')]
+    rows[(c[1], c[2])].append((float(c[3]), float(c[4]), float(c[5]) + float(c[6])))
+print('| test | twemproxy rps / p99 ms / CPU µs | floor rps / p99 ms / CPU µs | jupiter rps / p99 ms / CPU µs | jupiter / floor: rps, p99, CPU | jupiter / twemproxy: rps, p99, CPU |')
+print('|---|---|---|---|---|---|')
+for test in dict.fromkeys(t for t, _ in rows):
+    m = {who: [statistics.median(r[i] for r in rows[(test, who)]) for i in range(3)] for who in ('twemproxy', 'floor', 'jupiter')}
+    cell = lambda v: f'{v[0] / 1000:.1f}k / {v[1]:.2f} / {v[2]:.2f}'
+    ratio = lambda a, b: ', '.join(f'{a[i] / b[i]:.2f}x' for i in range(3))
+    j = m['jupiter']
+    print(f"| {test.upper()} | {cell(m['twemproxy'])} | {cell(m['floor'])} | {cell(j)} | {ratio(j, m['floor'])} | {ratio(j, m['twemproxy'])} |")
+PY
