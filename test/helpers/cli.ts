@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { track } from './children.js';
+import { Children } from './children.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 20_000;
@@ -25,7 +25,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-const started = new Set<ChildProcess>();
+const started = new Children();
 
 function launch(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -34,8 +34,6 @@ function launch(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   started.add(child);
-  child.once('exit', () => started.delete(child));
-  track(child);
   return child;
 }
 
@@ -104,5 +102,5 @@ export async function clientWhenReady(port: number, run: Cli): Promise<Redis> {
 
 /** Kills, by PID, every command started here that is still running. */
 export function stopClis(): void {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.killAll();
 }

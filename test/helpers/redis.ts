@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
-import { track } from './children.js';
+import { Children } from './children.js';
 
 export interface RedisNode {
   readonly port: number;
@@ -34,6 +34,9 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 10000)
   throw new Error(`redis-server on ${port} did not start within ${timeoutMs} ms`);
 }
 
+// The redis-server processes this file started: killed by PID if the file exits with some still running.
+const started = new Children();
+
 /** `extra`: more redis-server arguments, such as `['--rename-command', 'MIGRATE', '']`. */
 export async function startRedis(port?: number, extra: readonly string[] = []): Promise<RedisNode> {
   const p = port ?? (await freePort());
@@ -42,7 +45,7 @@ export async function startRedis(port?: number, extra: readonly string[] = []): 
   const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra], {
     stdio: 'ignore',
   });
-  track(child);
+  started.add(child);
   await waitForPort(p, child);
   const node: RedisNode = {
     port: p,
