@@ -50,21 +50,17 @@ for p in "$port_a" "$port_b"; do
   until redis-cli -p "$p" PING >/dev/null 2>&1; do sleep 0.1; done
 done
 
-MGET10="mget"; for i in $(seq 10); do MGET10="$MGET10 k$i:__rand_int__"; done
-MSET10="mset"; for i in $(seq 10); do MSET10="$MSET10 k$i:__rand_int__ v"; done
-ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+source scripts/bench-common.sh
 
 # One redis-benchmark run against the jupiter with this pid: "rps p99 cpu_us_per_request".
 run() {
-  local port=$1 pid=$2 test=$3 pipeline=$4 before after line
-  local what=(-t "$test")
-  case $test in mget10) read -ra what <<<"$MGET10" ;; mset10) read -ra what <<<"$MSET10" ;; esac
-  before=$(cpu_ticks "$pid")
+  local port=$1 pid=$2 test=$3 pipeline=$4 u0 s0 u1 s1 line what
+  read -ra what <<<"$(bench_args "$test")"
+  read -r u0 s0 < <(cpu_ticks "$pid")
   line=$(redis-benchmark -p "$port" -n "$n" -c 50 -d 64 -r 100000 -P "$pipeline" --csv "${what[@]}" 2>/dev/null |
     awk -F'","' 'NR==2 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7 }')
-  after=$(cpu_ticks "$pid")
-  echo "$line $(awk -v d=$((after - before)) -v t="$ticks" -v n="$n" 'BEGIN { printf "%.2f", d / t * 1e6 / n }')"
+  read -r u1 s1 < <(cpu_ticks "$pid")
+  echo "$line $(awk -v d=$((u1 + s1 - u0 - s0)) -v t="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.2f", d / t * 1e6 / n }')"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 

@@ -17,8 +17,7 @@ TESTS=${TESTS:-get set mget10 mset10}
 PIPELINES=${PIPELINES:-1 16}
 # Multi-key tests run at these pipelines (the yardstick's MGET10 and MSET10 are at -P 1).
 MULTI_PIPELINES=${MULTI_PIPELINES:-1}
-MGET10="mget"; for i in $(seq 10); do MGET10="$MGET10 k$i:__rand_int__"; done
-MSET10="mset"; for i in $(seq 10); do MSET10="$MSET10 k$i:__rand_int__ v"; done
+source scripts/bench-common.sh
 NODE_PORTS=(7101 7102 7103)
 TW_PORT=22199
 JUPITER_PORT=6390
@@ -72,22 +71,15 @@ jupiter_pid=$!
 pids+=($jupiter_pid)
 for port in $TW_PORT $FLOOR_PORT $JUPITER_PORT; do wait_ping "$port"; done
 
-ticks=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15, $14, $15}' "/proc/$1/stat"; }
-
 # One run: prints "rps p99 user_us sys_us" per request for the process behind the port.
 measure() {
   local pid=$1 port=$2 test=$3 pipeline=$4
-  read -r _ u0 s0 < <(cpu "$pid")
-  local line args
-  case $test in
-    mget10) args=($MGET10) ;;
-    mset10) args=($MSET10) ;;
-    *) args=(-t "$test") ;;
-  esac
+  local line args u0 s0 u1 s1
+  read -ra args <<<"$(bench_args "$test")"
+  read -r u0 s0 < <(cpu_ticks "$pid")
   line=$(redis-benchmark -p "$port" -c 50 -n "$N" -r 100000 -d 64 -P "$pipeline" --csv "${args[@]}" 2>/dev/null | tail -1)
-  read -r _ u1 s1 < <(cpu "$pid")
-  echo "$line" | awk -F'"' -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$ticks" -v n="$N" \
+  read -r u1 s1 < <(cpu_ticks "$pid")
+  echo "$line" | awk -F'"' -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$CLK_TCK" -v n="$N" \
     '{printf "%.0f %s %.2f %.2f\n", $4, $14, u / t * 1e6 / n, s / t * 1e6 / n}'
 }
 

@@ -28,13 +28,13 @@ node -e "require('http').createServer((q, s) => { q.resume(); q.on('end', () => 
 PIDS+=($!); wait_port "$SINK_PORT"
 NODES=$(printf '127.0.0.1:%s,' "${NODE_PORTS[@]}"); NODES=${NODES%,}
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system time of a process, in clock ticks
+source scripts/bench-common.sh
 bench() { # pid label redis-benchmark-args... -> "label,rps,CPU microseconds of jupiter per request"
-  local pid=$1 label=$2 before after rps; shift 2
-  before=$(cpu_ticks "$pid")
+  local pid=$1 label=$2 u0 s0 u1 s1 rps; shift 2
+  read -r u0 s0 < <(cpu_ticks "$pid")
   rps=$(redis-benchmark -p "$PROXY_PORT" -c "$CLIENTS" -n "$N" -r 100000 --csv "$@" | awk -F'"' 'NR == 2 { print $4 }')
-  after=$(cpu_ticks "$pid")
-  echo "$label,$rps,$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$N" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+  read -r u1 s1 < <(cpu_ticks "$pid")
+  echo "$label,$rps,$(awk -v t=$((u1 + s1 - u0 - s0)) -v hz="$CLK_TCK" -v n="$N" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
 }
 
 run_config() { # config -> lines "config,test,rps,cpu"
@@ -45,13 +45,12 @@ run_config() { # config -> lines "config,test,rps,cpu"
   esac
   env "${env[@]}" node dist/cli/main.js --port "$PROXY_PORT" --nodes "$NODES" --log-level warn &
   local pid=$!; wait_port "$PROXY_PORT"; kill -0 "$pid" || { echo "bench-tracing: jupiter did not start" >&2; exit 1; }
-  local mget="mget"; for i in $(seq 10); do mget="$mget k$i:__rand_int__"; done
   bench "$pid" warmup -d 64 -t get -P 16 >/dev/null # JIT warm-up, not measured
   { bench "$pid" "SET P1" -d 64 -t set -P 1
     bench "$pid" "GET P1" -d 64 -t get -P 1
     bench "$pid" "SET P16" -d 64 -t set -P 16
     bench "$pid" "GET P16" -d 64 -t get -P 16
-    bench "$pid" "MGET10 P1" -P 1 $mget
+    bench "$pid" "MGET10 P1" -P 1 $MGET10
   } | sed "s/^/$config,/"
   kill -INT "$pid"; wait "$pid" 2>/dev/null || true
 }
